@@ -1,0 +1,325 @@
+/*
+ * sitewatch detect: runs EQL queries or rules over ECS event logs.
+ *
+ * Every input file and stdin form one stream evaluated in timestamp order.
+ * Files are read whole and their candidates ordered at the end; stdin is
+ * read last, through the reorder window, so that an endless stream works.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "detect_job.h"
+#include "engine/detector.h"
+#include "engine/plan.h"
+#include "eql/parse.h"
+#include "event/timestamp.h"
+#include "io/input.h"
+#include "util/arena.h"
+#include "util/diag.h"
+#include "util/xalloc.h"
+
+enum {
+	OPT_TIMESTAMP_FIELD = 256,
+	OPT_TIEBREAKER_FIELD,
+	OPT_CATEGORY_FIELD,
+	OPT_SIZE,
+	OPT_FROM,
+	OPT_TO,
+	OPT_REORDER_WINDOW,
+	OPT_REORDER_MAX,
+	OPT_MAX_SEQUENCES,
+	OPT_MAX_DOCUMENT,
+	OPT_MAX_DEPTH,
+	OPT_MAX_VALUES,
+	OPT_MAX_ERRORS,
+	OPT_INCLUDE_DISABLED,
+};
+
+static const struct option long_options[] = {
+	{ "query", required_argument, NULL, 'q' },
+	{ "rules", required_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "timestamp-field", required_argument, NULL, OPT_TIMESTAMP_FIELD },
+	{ "tiebreaker-field", required_argument, NULL, OPT_TIEBREAKER_FIELD },
+	{ "event-category-field", required_argument, NULL, OPT_CATEGORY_FIELD },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "reorder-window", required_argument, NULL, OPT_REORDER_WINDOW },
+	{ "reorder-max-events", required_argument, NULL, OPT_REORDER_MAX },
+	{ "max-sequences", required_argument, NULL, OPT_MAX_SEQUENCES },
+	{ "max-document-size", required_argument, NULL, OPT_MAX_DOCUMENT },
+	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "max-values-per-field", required_argument, NULL, OPT_MAX_VALUES },
+	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
+	{ "include-disabled", no_argument, NULL, OPT_INCLUDE_DISABLED },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void detect_usage(FILE *out)
+{
+	fputs(
+"usage: sitewatch detect [-q QUERY | -r PATH...] [OPTIONS] [FILE...]\n"
+"\n"
+"Runs EQL (the Elasticsearch dialect) over ECS events: NDJSON, a JSON array,\n"
+"pretty-printed JSON documents or an Elasticsearch search response; plain,\n"
+"gzip or zstd. FILE '-' or no FILE reads stdin. All inputs form one stream in\n"
+"timestamp order. Without -q or -r, the bundled rules run.\n"
+"\n"
+"  -q, --query QUERY           run one EQL query; print each match as one line\n"
+"  -r, --rules PATH            load rules from a Kibana rule file (JSON or NDJSON\n"
+"                              export) or a folder of them; repeatable\n"
+"      --include-disabled      also run rules whose \"enabled\" is false\n"
+"      --timestamp-field F     event time field (default @timestamp)\n"
+"      --tiebreaker-field F    orders events with the same time (default none)\n"
+"      --event-category-field F  field that 'process where' tests\n"
+"                              (default event.category)\n"
+"      --size N                results per query at most (default: no cap)\n"
+"      --from TIME, --to TIME  only events in this time range, inclusive\n"
+"                              (ISO 8601 or epoch milliseconds)\n"
+"      --reorder-window D      how long stdin events wait to be put in order,\n"
+"                              e.g. 500ms, 5s, 1m (default 5s)\n"
+"      --reorder-max-events N  events the window holds at most (default 100000)\n"
+"      --max-sequences N       open partial sequences per query (default 1000000)\n"
+"      --max-document-size N   bytes in one event document (default 67108864)\n"
+"      --max-depth N           JSON nesting depth (default 512)\n"
+"      --max-values-per-field N  values kept per field of one event (default 10000)\n"
+"      --max-errors N          messages printed per kind of bad input (default 20);\n"
+"                              the rest are counted in the summary\n"
+"  -h, --help                  show this help\n"
+"\n"
+"Exit status: 0 no match, 1 matches or alerts, 2 fatal error (bad usage, an\n"
+"invalid query or rule, an unreadable input). Malformed events are reported\n"
+"as FILE:LINE, skipped and counted; they do not change the status.\n",
+	      out);
+}
+
+struct detect_args {
+	const char *query;
+	const char **rule_paths;
+	size_t nrule_paths;
+	bool include_disabled;
+	struct detector_options det;
+	struct input_limits input;
+	char **files;
+	size_t nfiles;
+};
+
+static bool parse_count(const char *option, const char *text, int64_t min, int64_t *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || n < min) {
+		diag_error("invalid value '%s' for --%s: expected an integer of at least %" PRId64,
+			   text, option, min);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+/* Parses "500ms", "5s", "2m", "1h", "1d" or a number of milliseconds. */
+static bool parse_duration(const char *option, const char *text, int64_t *ms)
+{
+	static const struct { const char *unit; int64_t scale; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 }, { "", 1 },
+	};
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno == 0 && end != text && n >= 0) {
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			if (strcmp(end, units[i].unit) == 0) {
+				*ms = n * units[i].scale;
+				return true;
+			}
+		}
+	}
+	diag_error("invalid duration '%s' for --%s: expected a number with ms, s, m, h or d",
+		   text, option);
+	return false;
+}
+
+static bool parse_time(const char *option, const char *text, int64_t *ms)
+{
+	if (timestamp_parse_text(text, strlen(text), ms))
+		return true;
+	diag_error("invalid time '%s' for --%s: expected ISO 8601 (2024-05-01T10:00:00Z) "
+		   "or epoch milliseconds", text, option);
+	return false;
+}
+
+static bool parse_option(int opt, const char *arg, struct detect_args *a)
+{
+	int64_t n;
+
+	switch (opt) {
+	case 'q': a->query = arg; return true;
+	case 'r':
+		a->rule_paths = xrealloc(a->rule_paths, (a->nrule_paths + 1) * sizeof(*a->rule_paths));
+		a->rule_paths[a->nrule_paths++] = arg;
+		return true;
+	case OPT_INCLUDE_DISABLED: a->include_disabled = true; return true;
+	case OPT_TIMESTAMP_FIELD: a->det.timestamp_field = arg; return true;
+	case OPT_TIEBREAKER_FIELD: a->det.tiebreaker_field = arg; return true;
+	case OPT_CATEGORY_FIELD: a->det.category_field = arg; return true;
+	case OPT_SIZE: return parse_count("size", arg, 0, &a->det.size);
+	case OPT_FROM: a->det.has_from = true; return parse_time("from", arg, &a->det.from_ms);
+	case OPT_TO: a->det.has_to = true; return parse_time("to", arg, &a->det.to_ms);
+	case OPT_REORDER_WINDOW: return parse_duration("reorder-window", arg, &a->det.reorder_window_ms);
+	case OPT_REORDER_MAX:
+		if (!parse_count("reorder-max-events", arg, 1, &n)) return false;
+		a->det.reorder_max = (size_t)n;
+		return true;
+	case OPT_MAX_SEQUENCES:
+		if (!parse_count("max-sequences", arg, 1, &n)) return false;
+		a->det.max_sequences = (size_t)n;
+		return true;
+	case OPT_MAX_DOCUMENT:
+		if (!parse_count("max-document-size", arg, 1024, &n)) return false;
+		a->input.max_document = (size_t)n;
+		return true;
+	case OPT_MAX_DEPTH:
+		if (!parse_count("max-depth", arg, 2, &n) || n > 100000) return false;
+		a->det.scan.max_depth = (unsigned)n;
+		return true;
+	case OPT_MAX_VALUES:
+		if (!parse_count("max-values-per-field", arg, 1, &n) || n > 100000000) return false;
+		a->det.scan.max_values = (unsigned)n;
+		return true;
+	case OPT_MAX_ERRORS:
+		if (!parse_count("max-errors", arg, 0, &n)) return false;
+		a->det.max_diagnostics = (size_t)n;
+		return true;
+	}
+	return false;
+}
+
+/* Returns 0 to go on, or the exit status to return at once. */
+static int parse_args(int argc, char **argv, struct detect_args *a)
+{
+	struct input_limits limits = INPUT_LIMITS_DEFAULT;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	detector_options_default(&a->det);
+	a->input = limits;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "q:r:h", long_options, NULL)) != -1) {
+		if (opt == 'h') {
+			detect_usage(stdout);
+			return EXIT_NOTHING_FOUND + 100;
+		}
+		if (opt == '?' || !parse_option(opt, optarg, a)) {
+			fputs("Run 'sitewatch detect --help' for the options.\n", stderr);
+			return EXIT_FATAL;
+		}
+	}
+	if (a->query != NULL && a->nrule_paths > 0) {
+		diag_error("-q and -r cannot be used together: run a query or rules, not both");
+		return EXIT_FATAL;
+	}
+	a->files = argv + optind;
+	a->nfiles = (size_t)(argc - optind);
+	return 0;
+}
+
+/* Reads one input into the detector. Returns false on a read error. */
+static bool read_input(struct detector *det, const char *path,
+		       const struct input_limits *limits, size_t *framing_skipped)
+{
+	bool streaming = strcmp(path, "-") == 0;
+	struct input *in = input_open(path, limits);
+	struct input_doc doc;
+	int r;
+
+	if (in == NULL)
+		return false;
+	while ((r = input_next(in, &doc)) == 1) {
+		detector_feed(det, doc.json, doc.len, doc.origin, doc.line, streaming);
+		if (streaming && detector_done(det))
+			break;
+	}
+	*framing_skipped += input_skipped(in);
+	input_close(in);
+	return r >= 0;
+}
+
+static void print_summary(const struct detector_stats *st, size_t framing_skipped)
+{
+	uint64_t skipped = st->malformed + st->no_timestamp + framing_skipped;
+
+	if (skipped > 0) {
+		diag_error("%" PRIu64 " of %" PRIu64 " events skipped: %" PRIu64 " malformed, "
+			   "%" PRIu64 " without a valid timestamp",
+			   skipped, st->events + framing_skipped, st->malformed + framing_skipped,
+			   st->no_timestamp);
+	}
+	if (st->late > 0)
+		diag_warn("%" PRIu64 " events arrived later than the reorder window; "
+			  "sequences skipped them (raise --reorder-window)", st->late);
+	if (st->sequences_dropped > 0)
+		diag_warn("%" PRIu64 " sequences were not started because --max-sequences was reached",
+			  st->sequences_dropped);
+}
+
+int cmd_detect(int argc, char **argv)
+{
+	static char *stdin_only[] = { "-" };
+	struct detect_args args;
+	struct detect_job job;
+	struct detector *det;
+	size_t framing_skipped = 0;
+	bool read_failed = false;
+	int status = parse_args(argc, argv, &args);
+
+	if (status != 0) {
+		free(args.rule_paths);
+		return status >= 100 ? status - 100 : status;
+	}
+
+	det = detector_new(&args.det, detect_job_result, &job);
+	if (!detect_job_init(&job, det, args.query, args.rule_paths, args.nrule_paths,
+			     args.include_disabled)) {
+		detector_free(det);
+		free(args.rule_paths);
+		return EXIT_FATAL;
+	}
+	detector_start(det);
+
+	if (args.nfiles == 0) {
+		args.files = stdin_only;
+		args.nfiles = 1;
+	}
+	for (size_t i = 0; i < args.nfiles; i++) {
+		if (strcmp(args.files[i], "-") != 0 && !read_input(det, args.files[i], &args.input, &framing_skipped))
+			read_failed = true;
+	}
+	for (size_t i = 0; i < args.nfiles; i++) {
+		if (strcmp(args.files[i], "-") == 0 && !read_input(det, "-", &args.input, &framing_skipped))
+			read_failed = true;
+	}
+	detector_finish(det);
+
+	print_summary(detector_stats(det), framing_skipped);
+	status = detect_job_finish(&job);
+	if (read_failed)
+		status = EXIT_FATAL;
+	else if (status == 0 && detector_stats(det)->results > 0)
+		status = EXIT_FOUND;
+
+	detect_job_free(&job);
+	detector_free(det);
+	free(args.rule_paths);
+	return status;
+}

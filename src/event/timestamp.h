@@ -20,7 +20,13 @@
 bool timestamp_parse(const struct value *v, int64_t *ms);
 bool timestamp_parse_text(const char *s, size_t len, int64_t *ms);
 
-/* Writes `ms` as "2024-05-01T10:00:00.000Z" into `out` (at least 25 bytes). */
+/* Room for any formatted timestamp, years beyond 0000-9999 included. */
+#define TIMESTAMP_TEXT_MAX 32
+
+/*
+ * Writes `ms` as "2024-05-01T10:00:00.000Z" into `out`; `size` should be
+ * TIMESTAMP_TEXT_MAX.
+ */
 void timestamp_format(int64_t ms, char *out, size_t size);
 
 #endif
