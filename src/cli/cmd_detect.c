@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "detect_job.h"
 #include "engine/detector.h"
+#include "engine/eval_stats.h"
 #include "engine/plan.h"
 #include "eql/parse.h"
 #include "event/timestamp.h"
@@ -38,6 +39,7 @@ enum {
 	OPT_MAX_VALUES,
 	OPT_MAX_ERRORS,
 	OPT_INCLUDE_DISABLED,
+	OPT_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -58,6 +60,7 @@ static const struct option long_options[] = {
 	{ "max-values-per-field", required_argument, NULL, OPT_MAX_VALUES },
 	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "include-disabled", no_argument, NULL, OPT_INCLUDE_DISABLED },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -75,6 +78,8 @@ static void detect_usage(FILE *out)
 "  -r, --rules PATH            load rules from a Kibana rule file (JSON or NDJSON\n"
 "                              export) or a folder of them; repeatable\n"
 "      --include-disabled      also run rules whose \"enabled\" is false\n"
+"      --format FORMAT         ndjson (default): one alert or match per line;\n"
+"                              table: one row per result, for people\n"
 "      --timestamp-field F     event time field (default @timestamp)\n"
 "      --tiebreaker-field F    orders events with the same time (default none)\n"
 "      --event-category-field F  field that 'process where' tests\n"
@@ -104,6 +109,7 @@ struct detect_args {
 	const char **rule_paths;
 	size_t nrule_paths;
 	bool include_disabled;
+	bool table;
 	struct detector_options det;
 	struct input_limits input;
 	char **files;
@@ -170,6 +176,13 @@ static bool parse_option(int opt, const char *arg, struct detect_args *a)
 		a->rule_paths[a->nrule_paths++] = arg;
 		return true;
 	case OPT_INCLUDE_DISABLED: a->include_disabled = true; return true;
+	case OPT_FORMAT:
+		if (strcmp(arg, "table") == 0 || strcmp(arg, "ndjson") == 0) {
+			a->table = strcmp(arg, "table") == 0;
+			return true;
+		}
+		diag_error("invalid value '%s' for --format: expected ndjson or table", arg);
+		return false;
 	case OPT_TIMESTAMP_FIELD: a->det.timestamp_field = arg; return true;
 	case OPT_TIEBREAKER_FIELD: a->det.tiebreaker_field = arg; return true;
 	case OPT_CATEGORY_FIELD: a->det.category_field = arg; return true;
@@ -258,6 +271,7 @@ static bool read_input(struct detector *det, const char *path,
 static void print_summary(const struct detector_stats *st, size_t framing_skipped)
 {
 	uint64_t skipped = st->malformed + st->no_timestamp + framing_skipped;
+	struct eval_stats limits;
 
 	if (skipped > 0) {
 		diag_error("%" PRIu64 " of %" PRIu64 " events skipped: %" PRIu64 " malformed, "
@@ -268,6 +282,14 @@ static void print_summary(const struct detector_stats *st, size_t framing_skippe
 	if (st->late > 0)
 		diag_warn("%" PRIu64 " events arrived later than the reorder window; "
 			  "sequences skipped them (raise --reorder-window)", st->late);
+	eval_stats_get(&limits);
+	if (limits.combination_limit_hits > 0)
+		diag_warn("%" PRIu64 " conditions stopped after %u combinations of multi-valued "
+			  "field values without a match; such events may be missed",
+			  limits.combination_limit_hits, EVAL_MAX_COMBINATIONS);
+	if (limits.regex_limit_hits > 0)
+		diag_warn("%" PRIu64 " regular expression matches hit the match limit and counted "
+			  "as no match", limits.regex_limit_hits);
 	if (st->sequences_dropped > 0)
 		diag_warn("%" PRIu64 " sequences were not started because --max-sequences was reached",
 			  st->sequences_dropped);
@@ -288,10 +310,19 @@ int cmd_detect(int argc, char **argv)
 		return status >= 100 ? status - 100 : status;
 	}
 
+	struct detect_job_options job_opts = {
+		.query = args.query,
+		.rule_paths = args.rule_paths,
+		.nrule_paths = args.nrule_paths,
+		.include_disabled = args.include_disabled,
+		.table = args.table,
+		.timestamp_field = args.det.timestamp_field,
+	};
+
 	det = detector_new(&args.det, detect_job_result, &job);
-	if (!detect_job_init(&job, det, args.query, args.rule_paths, args.nrule_paths,
-			     args.include_disabled)) {
+	if (!detect_job_init(&job, det, &job_opts)) {
 		detector_free(det);
+		detect_job_free(&job);
 		free(args.rule_paths);
 		return EXIT_FATAL;
 	}

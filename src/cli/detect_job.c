@@ -115,7 +115,7 @@ static bool prepare_query(struct detect_job *job, struct detector *det,
 	memset(&err, 0, sizeof(err));
 	q->ast = eql_parse(&job->arena, q->text, q->len, &err);
 	if (q->ast == NULL || !check_supported(q, &err) ||
-	    !plan_bind(q->ast, detector_fields(det), &err)) {
+	    !plan_bind_dates(q->ast, detector_fields(det), &job->timestamp_field, 1, &err)) {
 		if (q->rule != NULL)
 			diag_error("rule '%s' (%s) has an invalid query:", q->rule->name, q->origin);
 		eql_error_print(stderr, q->rule ? "query" : q->origin, q->text, q->len, &err);
@@ -127,18 +127,21 @@ static bool prepare_query(struct detect_job *job, struct detector *det,
 }
 
 bool detect_job_init(struct detect_job *job, struct detector *det,
-		     const char *query, const char *const *rule_paths,
-		     size_t nrule_paths, bool include_disabled)
+		     const struct detect_job_options *opts)
 {
 	bool ok = true;
 
 	memset(job, 0, sizeof(*job));
+	job->table = opts->table;
+	job->timestamp_field = opts->timestamp_field;
 	arena_init(&job->arena, 65536);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (job->table)
+		detect_table_init(&job->columns);
 
-	if (query != NULL)
-		add_query(job, "query", query, strlen(query), NULL);
-	else if (!load_rules(job, rule_paths, nrule_paths, include_disabled))
+	if (opts->query != NULL)
+		add_query(job, "query", opts->query, strlen(opts->query), NULL);
+	else if (!load_rules(job, opts->rule_paths, opts->nrule_paths, opts->include_disabled))
 		return false;
 
 	for (size_t i = 0; i < job->nqueries; i++)
@@ -205,11 +208,20 @@ void detect_job_result(void *arg, const struct detector_result *r)
 	const struct detect_query *q = &job->queries[r->query];
 
 	buf_clear(&job->line);
-	if (q->rule != NULL)
-		format_alert(&job->line, q, r);
-	else
-		format_query_result(&job->line, r);
-	buf_putc(&job->line, '\n');
+	if (job->table) {
+		if (!job->header_written)
+			detect_table_header(&job->line);
+		job->header_written = true;
+		detect_table_row(&job->columns, &job->line,
+				 q->rule ? rule_severity_name(q->rule->severity) : "-",
+				 q->rule ? q->rule->name : "query", r);
+	} else {
+		if (q->rule != NULL)
+			format_alert(&job->line, q, r);
+		else
+			format_query_result(&job->line, r);
+		buf_putc(&job->line, '\n');
+	}
 	if (fwrite(job->line.data, 1, job->line.len, stdout) != job->line.len)
 		job->write_failed = true;
 }
@@ -234,4 +246,6 @@ void detect_job_free(struct detect_job *job)
 		rule_set_free(&job->rules);
 	buf_free(&job->line);
 	arena_free(&job->arena);
+	if (job->table)
+		detect_table_free(&job->columns);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "detect_table.h"
 #include "engine/detector.h"
 #include "rules/rule.h"
 #include "util/arena.h"
@@ -33,17 +34,30 @@ struct detect_job {
 	bool rules_loaded;
 	struct buf line;
 	bool write_failed;
+	bool table;           /* --format table */
+	const char *timestamp_field;
+	bool header_written;
+	struct detect_table columns;
+};
+
+/* What a job runs and how it prints. */
+struct detect_job_options {
+	const char *query;              /* -q, or NULL to run rules */
+	const char *const *rule_paths;  /* -r; none means the bundled rules */
+	size_t nrule_paths;
+	bool include_disabled;          /* run rules whose "enabled" is false */
+	bool table;                     /* rows for people instead of NDJSON */
+	const char *timestamp_field;    /* compared as a date in queries */
 };
 
 /*
- * Loads the bundled rules, the rules under `rule_paths`, or `query`; parses
- * and plans each and adds it to `det`. Disabled rules are left out unless
- * `include_disabled`. Prints every error and returns false when any query
- * or rule is invalid.
+ * Loads the bundled rules, the rules under opts->rule_paths, or
+ * opts->query; parses and plans each and adds it to `det`. Prints every
+ * error and returns false when any query or rule is invalid; the job must
+ * still be freed.
  */
 bool detect_job_init(struct detect_job *job, struct detector *det,
-		     const char *query, const char *const *rule_paths,
-		     size_t nrule_paths, bool include_disabled);
+		     const struct detect_job_options *opts);
 
 /* The detector's result callback: prints one line per result. */
 void detect_job_result(void *arg, const struct detector_result *r);

@@ -82,8 +82,12 @@ static int compare_doubles(double x, double y)
 		return -1;
 	if (x > y)
 		return 1;
-	if (isnan(x) || isnan(y))
-		return isnan(x) ? (isnan(y) ? 0 : 1) : -1;
+	if (isnan(x) && isnan(y))
+		return 0;
+	if (isnan(x))
+		return 1;
+	if (isnan(y))
+		return -1;
 	if (x == 0 && signbit(x) != signbit(y))
 		return signbit(x) ? -1 : 1;
 	return 0;

@@ -1,14 +1,13 @@
 /*
- * How values of different kinds meet: comparison, and the conversions a
- * function argument or an operator applies (docs/semantics.md, "Types").
+ * Comparison of values of different kinds, and the conversions a function
+ * argument or an operator applies (docs/semantics.md, "Types").
  *
  * sitewatch has no index mapping, so it does what Elasticsearch does when
- * it indexes a value into the field type the other operand implies: a
- * string that reads as a number compares as that number (a numeric
- * field coerces "42" to 42), a number or boolean used as a string reads
- * as its text (a keyword field indexes 4624 as "4624"), and the strings
- * "true" and "false" compare as booleans. Anything else cannot be
- * compared and gives null.
+ * it indexes a value into the field type the other operand implies. A
+ * string that reads as a number compares as that number, because a numeric
+ * field coerces "42" to 42. A number or boolean used as a string reads as
+ * its text, because a keyword field indexes 4624 as "4624". The strings
+ * "true" and "false" compare as booleans. Anything else gives null.
  */
 #ifndef SW_COERCE_H
 #define SW_COERCE_H
@@ -25,9 +24,10 @@
 /*
  * Orders a against b: negative, zero or positive, or COMPARE_NULL when
  * either is null or they cannot be compared. Strings compare by their
- * UTF-8 bytes (Elasticsearch keyword order); numbers by value, an integer
- * against a float as two doubles the way Java's Double.compare orders
- * them (so NaN equals NaN and -0.0 is below 0.0); false is below true.
+ * UTF-8 bytes, the order of Elasticsearch keywords. Numbers compare by
+ * value, an integer against a float as two doubles in the order of Java's
+ * Double.compare, so NaN equals NaN and -0.0 is below 0.0. False is below
+ * true.
  */
 int value_compare(const struct value *a, const struct value *b);
 

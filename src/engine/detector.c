@@ -175,7 +175,7 @@ static void deliver(struct query_state *qs, const char *keys, size_t keys_len,
 		.events = events, .nevents = nevents,
 	};
 
-	if (qs->done)
+	if (d->opts.size >= 0 && qs->emitted >= d->opts.size)
 		return;
 	d->on_result(d->arg, &r);
 	d->stats.results++;
@@ -387,9 +387,12 @@ static bool value_same(const struct value *a, const struct value *b)
 }
 
 /*
- * The values one join-key expression contributes: every distinct value of
- * a multi-valued field, or the expression's value. Null is kept only for
- * an optional field (?field), as Elasticsearch does.
+ * The values one join-key expression contributes: every distinct non-null
+ * value of a multi-valued field, or the expression's value. A plain key
+ * without a value leaves the event out; an optional key (?field) without a
+ * value joins on null. Null entries beside real values are ignored either
+ * way: Elasticsearch's extra suite joins ["tag1", null, null] on "tag1"
+ * only.
  */
 static size_t key_values(struct detector *d, const struct eql_expr *e,
 			 struct eval_ctx *ctx, struct value *out)
@@ -404,7 +407,7 @@ static size_t key_values(struct detector *d, const struct eql_expr *e,
 			const struct value *v = event_fields_get(&d->ev, e->u.field.slot, i);
 			bool seen = false;
 
-			if (v->kind == VALUE_NULL && !optional)
+			if (v->kind == VALUE_NULL)
 				continue;
 			for (size_t k = 0; k < n && !seen; k++)
 				seen = value_same(&out[k], v);
@@ -508,11 +511,25 @@ static void report(struct detector *d, uint64_t count, const char *origin,
 		diag_at(origin, line, "%s", "further messages of this kind are only counted");
 }
 
-static bool read_timestamp(struct detector *d, int64_t *ms)
+/* Reads the event's timestamp, or explains in `why` what is wrong with it. */
+static bool read_timestamp(struct detector *d, int64_t *ms, char *why, size_t size)
 {
-	if (event_fields_count(&d->ev, d->ts_slot) == 0)
+	const struct value *v;
+	struct buf text = BUF_INIT;
+
+	if (event_fields_count(&d->ev, d->ts_slot) == 0) {
+		snprintf(why, size, "missing %s; event skipped", d->opts.timestamp_field);
 		return false;
-	return timestamp_parse(event_fields_get(&d->ev, d->ts_slot, 0), ms);
+	}
+	v = event_fields_get(&d->ev, d->ts_slot, 0);
+	if (timestamp_parse(v, ms))
+		return true;
+
+	value_json(&text, v);
+	snprintf(why, size, "invalid %s %.100s: expected ISO 8601 or epoch milliseconds; event skipped",
+		 d->opts.timestamp_field, text.data);
+	buf_free(&text);
+	return false;
 }
 
 static void fill_candidate(struct detector *d, struct candidate *c,
@@ -555,8 +572,7 @@ bool detector_feed(struct detector *d, const char *json, size_t len,
 		report(d, ++d->stats.malformed, origin, line, "%s", why);
 		return false;
 	}
-	if (!read_timestamp(d, &ts)) {
-		snprintf(why, sizeof(why), "missing or invalid %s; event skipped", d->opts.timestamp_field);
+	if (!read_timestamp(d, &ts, why, sizeof(why))) {
 		report(d, ++d->stats.no_timestamp, origin, line, "%s", why);
 		return false;
 	}

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "../event/timestamp.h"
 #include "coerce.h"
 #include "eval_stats.h"
 #include "func.h"
@@ -84,7 +85,7 @@ static enum truth kleene_or(enum truth a, enum truth b)
  * regexp query does not match a document that lacks the field. Where P
  * needs a script, the multi-value-aware script rewrite applies `not`
  * outside the null-safe test of P, so a null P gives true there as well.
- * Hence: `not P` holds whenever P does not hold.
+ * So `not P` is true whenever P is not true.
  */
 static enum truth filter_not(enum truth t)
 {
@@ -181,20 +182,42 @@ static struct value value_of(struct eval_state *st, const struct eql_expr *e)
 
 /* ---- predicates ---- */
 
-/* x == null, x != null: whether x has a value (a field: any non-null value). */
-static enum truth null_test(struct eval_state *st, const struct eql_expr *e,
-			    const struct node_plan *np)
+/* Whether an operand of `== null` is null; a field is null when it has no non-null value. */
+static bool operand_is_null(struct eval_state *st, const struct eql_expr *e)
 {
-	bool is_null;
+	struct value v;
 
-	if (np->null_operand->kind == EQL_EXPR_FIELD) {
-		is_null = field_is_null(st, np->null_operand);
-	} else {
-		struct value v = value_of(st, np->null_operand);
+	if (e->kind == EQL_EXPR_FIELD)
+		return field_is_null(st, e);
+	v = value_of(st, e);
+	return v.kind == VALUE_NULL;
+}
 
-		is_null = v.kind == VALUE_NULL;
-	}
-	return truth_of_bool(e->op == EQL_OP_EQ ? is_null : !is_null);
+/*
+ * A `?field` without a value stands for the literal null in == and !=:
+ * Elasticsearch replaces an optional field that no mapping has with null,
+ * so `?x == ?y` holds when neither field exists.
+ */
+static bool missing_optional(const struct eval_state *st, const struct eql_expr *e)
+{
+	return e->kind == EQL_EXPR_FIELD && e->u.field.optional && field_is_null(st, e);
+}
+
+/* x == null, x != null: whether x has a value. */
+static enum truth null_test(struct eval_state *st, const struct eql_expr *other, enum eql_op op)
+{
+	bool is_null = operand_is_null(st, other);
+
+	return truth_of_bool(op == EQL_OP_EQ ? is_null : !is_null);
+}
+
+/* Replaces a value that reads as a date by its epoch milliseconds. */
+static void as_date(struct value *v)
+{
+	int64_t ms;
+
+	if (v->kind != VALUE_NULL && timestamp_parse(v, &ms))
+		*v = value_int(ms);
 }
 
 static enum truth compare(struct eval_state *st, const struct eql_expr *e, enum eql_op op)
@@ -204,9 +227,19 @@ static enum truth compare(struct eval_state *st, const struct eql_expr *e, enum 
 	int c;
 
 	if (np != NULL && np->null_test == NULL_TEST_ON)
-		return null_test(st, e, np);
+		return null_test(st, np->null_operand, e->op);
+	if (op == EQL_OP_EQ || op == EQL_OP_NE) {
+		if (missing_optional(st, e->args[0]))
+			return null_test(st, e->args[1], op);
+		if (missing_optional(st, e->args[1]))
+			return null_test(st, e->args[0], op);
+	}
 	a = value_of(st, e->args[0]);
 	b = value_of(st, e->args[1]);
+	if (np != NULL && np->dates) {
+		as_date(&a);
+		as_date(&b);
+	}
 	c = value_compare(&a, &b);
 	if (c == COMPARE_NULL)
 		return TRUTH_NULL;
@@ -373,6 +406,51 @@ static bool next_combination(unsigned *index, const unsigned *counts, size_t n)
 	return false;
 }
 
+/* Number of values of a field reference, 0 when it has none. */
+static unsigned value_count(const struct event_fields *ev, const struct eql_expr *field)
+{
+	int slot = field->u.field.slot;
+
+	if (slot < 0 || (size_t)slot >= ev->nspans)
+		return 0;
+	return event_fields_count(ev, slot);
+}
+
+static bool has_multi_valued(const struct event_fields *ev, const struct node_plan *np)
+{
+	for (size_t k = 0; k < np->nfields; k++)
+		if (value_count(ev, np->fields[k]) > 1)
+			return true;
+	return false;
+}
+
+/*
+ * Tries the combinations of values: index[k] walks 0..counts[k]-1 for each
+ * field reference k, the last one fastest, up to EVAL_MAX_COMBINATIONS.
+ */
+static enum truth try_combinations(struct eval_state *each, const struct eql_expr *e, bool pos,
+				   unsigned *index, const unsigned *counts)
+{
+	size_t n = each->leaf->nfields;
+	bool any_false = false;
+	unsigned tried = 0;
+
+	for (;;) {
+		enum truth t = leaf_once(each, e, pos);
+
+		if (t == TRUTH_TRUE)
+			return t;
+		any_false |= t == TRUTH_FALSE;
+		if (!next_combination(index, counts, n))
+			break;
+		if (++tried == EVAL_MAX_COMBINATIONS) {
+			atomic_fetch_add_explicit(&combination_limit_hits, 1, memory_order_relaxed);
+			break;
+		}
+	}
+	return any_false ? TRUTH_FALSE : TRUTH_NULL;
+}
+
 /*
  * A filter leaf: true when some combination of its fields' values makes
  * it true, false when none does and one makes it false, else null. A
@@ -384,48 +462,24 @@ static enum truth leaf(struct eval_state *st, const struct eql_expr *e, bool pos
 	const struct event_fields *ev = st->ctx->ev;
 	unsigned small_counts[16], small_index[16], *counts, *index;
 	struct eval_state each = { .ctx = st->ctx, .leaf = np };
-	bool multi = false;
-	enum truth t = TRUTH_NULL;
-	bool any_false = false;
-	unsigned tried = 0;
 
-	if (np == NULL || np->nfields == 0)
-		return leaf_once(st, e, pos);
-	for (size_t k = 0; k < np->nfields && !multi; k++) {
-		int slot = np->fields[k]->u.field.slot;
-
-		multi = slot >= 0 && (size_t)slot < ev->nspans && event_fields_count(ev, slot) > 1;
-	}
-	if (!multi)
+	if (np == NULL || np->nfields == 0 || !has_multi_valued(ev, np))
 		return leaf_once(st, e, pos);
 
-	if (np->nfields <= 16) {
-		counts = small_counts;
-		index = small_index;
-	} else {
+	counts = small_counts;
+	index = small_index;
+	if (np->nfields > 16) {
 		counts = arena_alloc(st->ctx->scratch, np->nfields * sizeof(*counts));
 		index = arena_alloc(st->ctx->scratch, np->nfields * sizeof(*index));
 	}
 	for (size_t k = 0; k < np->nfields; k++) {
-		int slot = np->fields[k]->u.field.slot;
-		unsigned c = slot >= 0 && (size_t)slot < ev->nspans ? event_fields_count(ev, slot) : 0;
+		unsigned c = value_count(ev, np->fields[k]);
 
 		counts[k] = c > 0 ? c : 1;
 		index[k] = 0;
 	}
 	each.index = index;
-
-	do {
-		t = leaf_once(&each, e, pos);
-		if (t == TRUTH_TRUE)
-			return t;
-		any_false |= t == TRUTH_FALSE;
-		if (++tried == EVAL_MAX_COMBINATIONS) {
-			atomic_fetch_add_explicit(&combination_limit_hits, 1, memory_order_relaxed);
-			break;
-		}
-	} while (next_combination(index, counts, np->nfields));
-	return any_false ? TRUTH_FALSE : TRUTH_NULL;
+	return try_combinations(&each, e, pos, index, counts);
 }
 
 static enum truth filter(struct eval_state *st, const struct eql_expr *e)

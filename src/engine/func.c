@@ -199,8 +199,8 @@ static struct value string_value(const char *p, size_t n)
 
 /*
  * between(source, left, right[, greedy]): Elasticsearch's StringUtils.between.
- * An empty source, left or right gives the source back; a missing left or
- * right gives "". Greedy takes the last `right` of the whole source.
+ * An empty source, left or right gives the source back. A left or right
+ * that is not found gives "". Greedy takes the last `right` of the source.
  */
 static struct value fn_between(const struct value *args, size_t nargs, bool insensitive,
 			       struct arena *scratch)
@@ -263,8 +263,8 @@ static struct value fn_affix(enum func_id id, const struct value *args, bool ins
 
 /*
  * indexOf(source, substring[, start]): Java's String.indexOf(sub, from) in
- * UTF-16 units; a negative start counts as 0, a null start as 0 (the
- * processor's code; the reference page says null there).
+ * UTF-16 units. A negative or null start counts as 0, as the processor's
+ * code does, although the reference page gives null for a null start.
  */
 static struct value fn_indexof(const struct value *args, size_t nargs, bool insensitive,
 			       struct arena *scratch)
@@ -295,7 +295,7 @@ static struct value fn_indexof(const struct value *args, size_t nargs, bool inse
 /*
  * substring(source, start[, end]): Python slice semantics in UTF-16 units
  * (Elasticsearch's StringUtils.substringSlice). A null start gives the
- * source back; a null or absent end means the length.
+ * source back, and a null or absent end means the length.
  */
 static struct value fn_substring(const struct value *args, size_t nargs, struct arena *scratch)
 {
@@ -399,10 +399,10 @@ static size_t skip_digits(const char *s, size_t n, size_t i, bool hex)
 }
 
 /*
- * Java's Double.valueOf grammar (after trimming spaces and control
- * characters): [+-] then NaN, Infinity, a decimal with optional exponent,
- * or a hexadecimal float with a binary exponent; a decimal or hexadecimal
- * may end in one of f F d D. Returns the length of the part to convert.
+ * Checks s against Java's Double.valueOf grammar, after trimming: [+-] then
+ * NaN, Infinity, a decimal with optional exponent, or a hexadecimal float
+ * with a binary exponent. A decimal or hexadecimal may end in f F d D.
+ * Sets *num_len to the length of the part to convert.
  */
 static bool java_double_span(const char *s, size_t n, size_t *num_len)
 {
@@ -460,9 +460,9 @@ static struct value java_double_value_of(const char *s, size_t n)
 
 /*
  * number(string[, base]): Elasticsearch's ToNumberFunctionProcessor. A
- * "0x" prefix means base 16 unless a base is given; base 10 reads a long,
- * else a double; other bases read a long. Text it cannot read gives null
- * (Elasticsearch fails the search).
+ * "0x" prefix means base 16 unless a base is given. Base 10 reads a long,
+ * else a double, and other bases read a long. Unreadable text gives null,
+ * where Elasticsearch fails the search.
  */
 static struct value fn_number(const struct value *args, size_t nargs, struct arena *scratch)
 {

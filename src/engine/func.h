@@ -4,10 +4,10 @@
  * ("Functions") gives each one's null and edge behaviour with its source.
  *
  * A function gets its arguments already evaluated. Text positions
- * (indexOf, length, substring) count UTF-16 code units, as Java does. A
- * case an Elasticsearch function answers with an exception (a string
- * where a number belongs, integer division by zero, an invalid number
- * text) gives null here, since a per-event error cannot stop the search.
+ * (indexOf, length, substring) count UTF-16 code units, as Java does.
+ * Where an Elasticsearch function throws (a string where a number belongs,
+ * integer division by zero, an invalid number text), the result here is
+ * null, because an error in one event cannot stop the search.
  *
  * Ownership: results that are new strings live in the scratch arena; the
  * function table and CIDR blocks are static or owned by the plan.
@@ -41,7 +41,7 @@ enum func_id {
 	FUNC_SUBTRACT,
 };
 
-/* What an argument must be; the planner checks literals against it. */
+/* Type an argument must have. The planner checks literals against it. */
 enum func_arg {
 	FARG_ANY,
 	FARG_STRING,

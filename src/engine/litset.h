@@ -2,8 +2,8 @@
  * A sorted set of string literals: the right-hand list of `in`, `in~`,
  * and the entries without wildcards of `:` and `like`. Lookup is a binary
  * search, so a rule's long `in~` lists cost log2(n) comparisons per value.
- * A case-insensitive set holds its strings folded (text.h) and folds each
- * value it is asked about.
+ * A case-insensitive set stores its strings folded (text.h) and folds each
+ * value it looks up.
  *
  * Ownership: litset_new() allocates, litset_free() frees the set and its
  * copies of the strings.

@@ -1,6 +1,6 @@
 /*
- * What the planner attaches to an expression node through
- * eql_expr.compiled, and what the evaluator reads back.
+ * Plan data that the planner attaches to an expression node through
+ * eql_expr.compiled, for the evaluator to read.
  *
  * A filter leaf is a node that the condition reaches through `and`, `or`
  * and `not` only: a comparison, a match, an `in`, a call or a bare field.
@@ -39,6 +39,14 @@ struct node_plan {
 	/* COMPARE with the literal null on one side. */
 	enum null_test null_test;
 	const struct eql_expr *null_operand;
+
+	/*
+	 * COMPARE with a date field on one side (the timestamp field): both
+	 * sides are read as dates, so "2017-08-30T20:47:33Z" and epoch
+	 * milliseconds compare as the same instant, as against a field of
+	 * Elasticsearch's `date` type.
+	 */
+	bool dates;
 
 	/* MATCH: the right-hand side, split by kind. */
 	struct litset *exact;           /* also IN's string literals */

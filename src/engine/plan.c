@@ -17,7 +17,7 @@
 #include "node.h"
 #include "text.h"
 
-/* What the planner knows of an expression's type without an event. */
+/* Static type of an expression, as far as the planner can tell without an event. */
 enum stype {
 	ST_UNKNOWN, /* a field: any type */
 	ST_NULL,
@@ -32,6 +32,8 @@ struct binder {
 	struct field_set *fields;
 	struct eql_error *err;
 	bool failed;
+	const char *const *date_fields;
+	size_t ndate_fields;
 };
 
 static bool fail(struct binder *b, struct eql_pos pos, const char *fmt, ...)
@@ -105,7 +107,11 @@ static enum stype stype_of(const struct eql_expr *e)
 		f = func_lookup(e->u.function);
 		if (f == NULL)
 			return ST_UNKNOWN;
-		return f->ret == FRET_BOOL ? ST_BOOL : f->ret == FRET_STRING ? ST_STRING : ST_NUMBER;
+		if (f->ret == FRET_BOOL)
+			return ST_BOOL;
+		if (f->ret == FRET_STRING)
+			return ST_STRING;
+		return ST_NUMBER;
 	case EQL_EXPR_FIELD:
 		break;
 	}
@@ -217,9 +223,20 @@ static bool bind_arith(struct binder *b, struct eql_expr *e, struct node_plan *l
 	return true;
 }
 
+static bool is_date_field(const struct binder *b, const struct eql_expr *e)
+{
+	if (e->kind != EQL_EXPR_FIELD)
+		return false;
+	for (size_t i = 0; i < b->ndate_fields; i++) {
+		if (strcmp(e->u.field.path, b->date_fields[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * `x == null` and `x != null` test whether x has a value, as
- * Elasticsearch's IsNull/IsNotNull do; on a plain field that is a test of
+ * Elasticsearch's IsNull/IsNotNull do. On a plain field the test looks at
  * the whole field (any non-null value), so the field is not enumerated.
  */
 static bool bind_compare(struct binder *b, struct eql_expr *e, struct node_plan *leaf)
@@ -237,6 +254,8 @@ static bool bind_compare(struct binder *b, struct eql_expr *e, struct node_plan 
 			return bind_field(b, other, NULL);
 		return bind_value(b, other, leaf);
 	}
+	if (is_date_field(b, e->args[0]) || is_date_field(b, e->args[1]))
+		node_plan_of(e)->dates = true;
 	return bind_value(b, e->args[0], leaf) && bind_value(b, e->args[1], leaf);
 }
 
@@ -505,7 +524,17 @@ static bool bind_clause(struct binder *b, struct eql_clause *c)
 
 bool plan_bind(struct eql_query *query, struct field_set *fields, struct eql_error *err)
 {
-	struct binder b = { .fields = fields, .err = err };
+	return plan_bind_dates(query, fields, NULL, 0, err);
+}
+
+bool plan_bind_dates(struct eql_query *query, struct field_set *fields,
+		     const char *const *date_fields, size_t ndate_fields,
+		     struct eql_error *err)
+{
+	struct binder b = {
+		.fields = fields, .err = err,
+		.date_fields = date_fields, .ndate_fields = ndate_fields,
+	};
 
 	text_fold_init();
 	plan_release(query);

@@ -22,6 +22,16 @@
 bool plan_bind(struct eql_query *query, struct field_set *fields,
 	       struct eql_error *err);
 
+/*
+ * plan_bind() with a list of date fields: a comparison between one of them
+ * and another value reads both sides as dates (ISO 8601 or epoch
+ * milliseconds), as Elasticsearch does for a field of `date` type. Without
+ * a mapping, the caller names them: `detect` passes its timestamp field.
+ */
+bool plan_bind_dates(struct eql_query *query, struct field_set *fields,
+		     const char *const *date_fields, size_t ndate_fields,
+		     struct eql_error *err);
+
 void plan_release(struct eql_query *query);
 
 #endif

@@ -285,13 +285,6 @@ void seq_feed(struct seq_matcher *m, struct candidate *c,
 	      const struct candidate_hit *const *hits, size_t nhits)
 {
 	m->now = c->timestamp;
-	for (size_t i = 0; i < nhits; i++) {
-		if (hits[i]->clause != CANDIDATE_UNTIL)
-			continue;
-		for (size_t k = 0; k < hits[i]->nkeys; k++)
-			until_key(m, hits[i]->keys[k], hits[i]->key_lens[k]);
-	}
-
 	for (size_t s = m->nstages; s-- > 0;) {
 		for (size_t i = 0; i < nhits; i++) {
 			unsigned clause = hits[i]->clause;
@@ -303,6 +296,18 @@ void seq_feed(struct seq_matcher *m, struct candidate *c,
 				continue;
 			feed_hit(m, c, hits[i], s);
 		}
+	}
+
+	/*
+	 * "until" comes after the stages: an event that both completes a
+	 * sequence and passes the until clause still completes it, as in
+	 * Elasticsearch's sequenceWithOptionalFieldsAndUntil_1 case.
+	 */
+	for (size_t i = 0; i < nhits; i++) {
+		if (hits[i]->clause != CANDIDATE_UNTIL)
+			continue;
+		for (size_t k = 0; k < hits[i]->nkeys; k++)
+			until_key(m, hits[i]->keys[k], hits[i]->key_lens[k]);
 	}
 
 	if (m->maxspan > 0 && ++m->fed % SWEEP_INTERVAL == 0)

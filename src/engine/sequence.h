@@ -9,7 +9,8 @@
  * - maxspan is inclusive and measured from the first event of the
  *   sequence: an event extends a sequence when its timestamp minus the
  *   first event's is at most maxspan.
- * - An event on the "until" clause drops every pending sequence of its key.
+ * - An event on the "until" clause drops every pending sequence of its key,
+ *   once it has been matched against the stages.
  * - "[...] with runs=N" is N consecutive stages with the same clause.
  * - A sequence of one stage completes on every event that passes it.
  *

@@ -98,7 +98,6 @@ static const struct {
 	{ 0x1FBE, 0x03B9 }, /* Greek prosgegrammeni -> iota */
 };
 
-static unsigned char ascii_lower[128];
 static locale_t fold_locale;
 /* The "C" locale, so that reading and writing numbers ignores LC_NUMERIC. */
 static locale_t number_locale;
@@ -109,9 +108,6 @@ static void fold_load(void)
 	static const char *const names[] = { "C.UTF-8", "C.utf8", "en_US.UTF-8" };
 
 	number_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-
-	for (int c = 0; c < 128; c++)
-		ascii_lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && fold_locale == (locale_t)0; i++)
 		fold_locale = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
 	if (fold_locale == (locale_t)0)
@@ -129,7 +125,7 @@ uint32_t text_fold_cp(uint32_t cp)
 	size_t lo = 0, hi = sizeof(fold_extra) / sizeof(fold_extra[0]);
 
 	if (cp < 0x80)
-		return ascii_lower[cp];
+		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
@@ -140,6 +136,7 @@ uint32_t text_fold_cp(uint32_t cp)
 		else
 			hi = mid;
 	}
+	text_fold_init();
 	if (fold_locale == (locale_t)0)
 		return cp;
 	return (uint32_t)towlower_l((wint_t)cp, fold_locale);
@@ -156,7 +153,7 @@ size_t text_fold_into(const char *s, size_t n, char *out)
 		uint32_t cp;
 
 		if (c < 0x80) {
-			out[o++] = (char)ascii_lower[c];
+			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 			i++;
 			continue;
 		}
@@ -309,6 +306,47 @@ static size_t shortest_digits(double d, char *digits, int *exp10)
 	return nd;
 }
 
+/* Java's plain form for 10^-3 <= |d| < 10^7: "0.00123", "42.5", "1234567.0". */
+static size_t format_plain(const char *digits, size_t nd, int e, char *out)
+{
+	size_t o = 0;
+
+	if (e < 0) {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (int z = -1; z > e; z--)
+			out[o++] = '0';
+		memcpy(out + o, digits, nd);
+		return o + nd;
+	}
+
+	for (int i = 0; i <= e; i++)
+		out[o++] = (size_t)i < nd ? digits[i] : '0';
+	out[o++] = '.';
+	if ((size_t)e + 1 >= nd) {
+		out[o++] = '0';
+		return o;
+	}
+	memcpy(out + o, digits + e + 1, nd - (size_t)e - 1);
+	return o + nd - (size_t)e - 1;
+}
+
+/* Java's computerized scientific form: "1.0E20", "1.25E-5". */
+static size_t format_scientific(const char *digits, size_t nd, int e, char *out, size_t room)
+{
+	size_t o = 0;
+
+	out[o++] = digits[0];
+	out[o++] = '.';
+	if (nd > 1) {
+		memcpy(out + o, digits + 1, nd - 1);
+		o += nd - 1;
+	} else {
+		out[o++] = '0';
+	}
+	return o + (size_t)snprintf(out + o, room - o, "E%d", e);
+}
+
 size_t text_format_double(double d, char *out)
 {
 	char digits[32];
@@ -325,40 +363,11 @@ size_t text_format_double(double d, char *out)
 	nd = shortest_digits(d, digits, &e);
 	if (d < 0)
 		out[o++] = '-';
-
-	/* Java writes plain decimals for 10^-3 <= |d| < 10^7, else D.DDDE<n>. */
-	if (fabs(d) >= 1e-3 && fabs(d) < 1e7) {
-		if (e < 0) {
-			out[o++] = '0';
-			out[o++] = '.';
-			for (int z = -1; z > e; z--)
-				out[o++] = '0';
-			memcpy(out + o, digits, nd);
-			o += nd;
-		} else {
-			for (int i = 0; i <= e; i++)
-				out[o++] = (size_t)i < nd ? digits[i] : '0';
-			out[o++] = '.';
-			if ((size_t)e + 1 < nd) {
-				memcpy(out + o, digits + e + 1, nd - (size_t)e - 1);
-				o += nd - (size_t)e - 1;
-			} else {
-				out[o++] = '0';
-			}
-		}
-		out[o] = '\0';
-		return o;
-	}
-
-	out[o++] = digits[0];
-	out[o++] = '.';
-	if (nd > 1) {
-		memcpy(out + o, digits + 1, nd - 1);
-		o += nd - 1;
-	} else {
-		out[o++] = '0';
-	}
-	o += (size_t)snprintf(out + o, TEXT_NUMBER_MAX - o, "E%d", e);
+	if (fabs(d) >= 1e-3 && fabs(d) < 1e7)
+		o += format_plain(digits, nd, e, out + o);
+	else
+		o += format_scientific(digits, nd, e, out + o, TEXT_NUMBER_MAX - o);
+	out[o] = '\0';
 	return o;
 }
 

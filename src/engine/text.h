@@ -3,10 +3,10 @@
  * positions counted in UTF-16 code units (as Java's String counts them),
  * and the text forms of numbers.
  *
- * Case folding (docs/semantics.md, "Case"): every code point is mapped by
- * towlower_l() under the C.UTF-8 locale, plus a short table for the code
- * points whose Unicode simple case folding differs from their lower case
- * (final sigma, micro sign, long s, Greek symbol variants and a few more).
+ * Case folding (docs/semantics.md, "Case") maps every code point with
+ * towlower_l() under the C.UTF-8 locale. A short table adds the code points
+ * whose Unicode simple case folding differs from their lower case, such as
+ * final sigma, the micro sign and long s.
  * Folding maps one code point to one code point and never moves a code
  * point between the Basic Multilingual Plane and the planes above it, so a
  * folded string has as many code points and UTF-16 units as the original.
@@ -26,7 +26,7 @@
 
 /*
  * Decodes the code point at s[0] (n > 0). `*len` receives the bytes it
- * takes, at least 1; an invalid or truncated sequence decodes as U+FFFD
+ * takes, at least 1. An invalid or truncated sequence decodes as U+FFFD
  * and takes one byte.
  */
 uint32_t text_decode(const char *s, size_t n, size_t *len);

@@ -6,7 +6,7 @@
 #include "../util/xalloc.h"
 #include "text.h"
 
-/* Which fast path a pattern takes; GENERAL covers the rest. */
+/* Shape of a pattern, which picks its fast path. WC_GENERAL covers the rest. */
 enum wc_shape {
 	WC_EXACT,   /* lit */
 	WC_PREFIX,  /* lit* */
@@ -118,7 +118,7 @@ void wc_free(struct wc_pattern *p)
 
 /* ---- matching ---- */
 
-/* Matches segment `sg` at s[pos]; on success sets *end past it. */
+/* Matches segment `sg` at s[pos] and, on success, sets *end past it. */
 static bool seg_at(const struct wc_seg *sg, const char *s, size_t n, size_t pos, size_t *end)
 {
 	for (size_t i = 0; i < sg->len;) {

@@ -25,7 +25,7 @@
 
 struct wc_pattern;
 
-/* True when s holds `*` or `?`. */
+/* True when s contains `*` or `?`. */
 bool wc_has_wildcards(const char *s, size_t n);
 
 /*

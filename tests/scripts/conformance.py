@@ -14,9 +14,10 @@ Elasticsearch loads each one; this script does the same):
 - every request uses `event_type` as the event category field (the mappings alias
   event.category to it), the suite's tiebreaker field where its test class sends one, and
   a size of 50 unless the case gives its own `size`.
-- a result is the list of ids, in output order, of every returned event (for sequences and
-  samples, the events of each one after the other; a missing event counts as -1). It must
-  equal `expected_event_ids`, or one of its alternatives when that is a list of lists.
+- a result is the list of ids, in output order, of every returned event. For sequences and
+  samples the events of each one follow each other, and a missing event counts as -1. The
+  list must equal `expected_event_ids`, or one of its alternatives when that is a list of
+  lists.
   When the case has non-empty `join_keys`, the keys of all sequences, joined in output order
   and written as text (null as `null`), must equal them too.
 - test_extra.toml writes a bare `null` inside five `join_keys` arrays, which TOML does not
@@ -129,11 +130,19 @@ def run_case(binary, suite, case, events_path):
     if result.returncode not in (0, 1, 2):
         raise Crash(f"exit status {result.returncode}: {first_line(stderr)}")
     if any(mark in stderr for mark in SANITIZER_MARKS):
-        raise Crash("sanitizer report: " + first_line(stderr))
+        raise Crash("sanitizer report: " + sanitizer_line(stderr))
     if result.returncode == 2:
         return False, "error: " + first_line(stderr)
     lines = [line for line in result.stdout.decode("utf-8", "replace").split("\n") if line]
     return compare(suite, case, lines)
+
+
+def sanitizer_line(text):
+    """Return the first line of a sanitizer report, the one that names the error."""
+    for line in text.split("\n"):
+        if any(mark in line for mark in SANITIZER_MARKS):
+            return line.strip()
+    return first_line(text)
 
 
 def first_line(text):

@@ -259,8 +259,10 @@ def check_result(case, status, stdout, stderr):
 
     if status < 0:
         reasons.append(f"killed by signal {-status}")
-    if any(mark in stderr for mark in SANITIZER_MARKS):
-        reasons.append("sanitizer report on stderr")
+    marked = [line.strip() for line in stderr.split("\n")
+              if any(mark in line for mark in SANITIZER_MARKS)]
+    if marked:
+        reasons.append("sanitizer report on stderr: " + marked[0])
     reasons += check_status(case, status)
     reasons += check_stderr(case, stderr)
     if case.expect is not None and lines != case.expect:

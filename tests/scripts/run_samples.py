@@ -15,8 +15,8 @@ An expected entry:
                      first join key of the alert, T the @timestamp text of its last event
   "reason": TEXT     why, from reading the events against the query
   "unsettled": {"note": TEXT, "alerts": [...]}
-                     a second accepted outcome that hangs on an Elasticsearch behaviour not
-                     yet confirmed; the runner says which outcome it saw
+                     a second accepted outcome that depends on an Elasticsearch behaviour
+                     not yet confirmed. The runner prints which outcome it found.
 
 Exit status: 0 all files as expected, 1 a difference, 2 bad usage or expected file, 77 when
 $SITEWATCH_DATA is absent (the demo files are still checked first and a failure there is

@@ -233,6 +233,22 @@ static void null_literal_tests_presence(void **state)
 	assert_int_equal(cond("x < null", "{\"x\":1}"), N);
 }
 
+/* Elasticsearch replaces an optional field that no mapping has with the literal null. */
+static void missing_optional_field_is_null_literal(void **state)
+{
+	(void)state;
+	assert_int_equal(cond("?x == ?y", "{}"), T);
+	assert_int_equal(cond("?x != ?y", "{}"), F);
+	assert_int_equal(cond("?x == y", "{}"), T);
+	assert_int_equal(cond("?x == ?y", "{\"y\":1}"), F);
+	assert_int_equal(cond("?x == \"a\"", "{}"), F);
+	assert_int_equal(cond("?x != \"a\"", "{}"), T);
+	assert_int_equal(cond("?x == \"a\"", "{\"x\":\"a\"}"), T);
+	assert_int_equal(cond("x == y", "{}"), N);
+	assert_int_equal(cond("?x > 1", "{}"), N);
+	assert_int_equal(cond("?x", "{}"), N);
+}
+
 static void null_of_expression_and_three_valued_values(void **state)
 {
 	(void)state;
@@ -324,7 +340,7 @@ static void multi_value_null_checks_use_the_whole_field(void **state)
 }
 
 /*
- * x holds 199 zeros and then 1, y 200 zeros. The odometer moves the last
+ * x contains 199 zeros and then 1, y 200 zeros. The odometer moves the last
  * field reference fastest, so `x + y == 1` meets its true combination at
  * the 39801st try, beyond the cap, and `y + x == 1` at the 200th.
  */
@@ -347,6 +363,26 @@ static void multi_value_combination_cap(void **state)
 	eval_stats_get(&after);
 	assert_int_equal(after.combination_limit_hits, before.combination_limit_hits + 1);
 	assert_int_equal(cond("y + x == 1", json.data), T);
+	buf_free(&json);
+}
+
+/* One field with as many values as the cap: every value is tried, none is cut off. */
+static void multi_value_single_field_reaches_last(void **state)
+{
+	struct buf json = BUF_INIT;
+	struct eval_stats before, after;
+
+	(void)state;
+	buf_puts(&json, "{\"x\":[");
+	for (unsigned i = 0; i < EVAL_MAX_COMBINATIONS; i++)
+		buf_printf(&json, "%s%u", i ? "," : "", i);
+	buf_puts(&json, "]}");
+
+	eval_stats_get(&before);
+	assert_int_equal(cond("x == 9999", json.data), T);
+	assert_int_equal(cond("x == 10000", json.data), F);
+	eval_stats_get(&after);
+	assert_int_equal(after.combination_limit_hits, before.combination_limit_hits);
 	buf_free(&json);
 }
 
@@ -594,6 +630,7 @@ int main(void)
 		cmocka_unit_test(equality_treats_star_literally),
 		cmocka_unit_test(null_comparisons_are_null),
 		cmocka_unit_test(null_literal_tests_presence),
+		cmocka_unit_test(missing_optional_field_is_null_literal),
 		cmocka_unit_test(null_of_expression_and_three_valued_values),
 		cmocka_unit_test(kleene_and_or_in_filter),
 		cmocka_unit_test(not_holds_when_inner_is_not_true),
@@ -602,6 +639,7 @@ int main(void)
 		cmocka_unit_test(multi_value_combinations_per_reference),
 		cmocka_unit_test(multi_value_null_checks_use_the_whole_field),
 		cmocka_unit_test(multi_value_combination_cap),
+		cmocka_unit_test(multi_value_single_field_reaches_last),
 		cmocka_unit_test(nested_and_dotted_paths),
 		cmocka_unit_test(eval_value_takes_first_value),
 		cmocka_unit_test(seq_operator_is_insensitive_with_wildcards),
