@@ -53,6 +53,10 @@ static bool load_rules(struct detect_job *job, const char *const *paths, size_t 
 			disabled++;
 			continue;
 		}
+		/*
+		 * NOTE: a rule's timestamp_override, event_category_override and
+		 * tiebreaker_field are not applied; the command's fields serve all.
+		 */
 		origin = arena_alloc(&job->arena, strlen(r->origin) + 32);
 		sprintf(origin, "%s:%zu", r->origin, r->line);
 		add_query(job, origin, r->query, r->query_len, r);

@@ -595,6 +595,10 @@ bool detector_feed(struct detector *d, const char *json, size_t len,
 		candidate_unref(c);
 		return true;
 	}
+	/*
+	 * NOTE: finite inputs are held until detector_flush(), so an event
+	 * query that matches most of a large input holds all its matches.
+	 */
 	heap_push(&d->held, c);
 	if (streaming) {
 		if (!d->any_streamed || ts > d->newest)

@@ -3,10 +3,13 @@
  * Elasticsearch EQL semantics (docs/semantics.md gives each rule and its
  * source).
  *
- * Conditions are three-valued: a comparison with a missing or null operand
- * is null, `not null` is null, and a clause matches only when its condition
- * is true. A multi-valued field makes a predicate true when any of its
- * values makes it true.
+ * A comparison with a missing or null operand is null, and a clause
+ * matches only when its condition is true. In a condition, `not P` is true
+ * whenever P is not true, because Elasticsearch runs it as a `must_not`
+ * query that keeps documents without the field; inside a value, as in
+ * `null == (not x > 1)`, logic stays three-valued, as in its scripts. A
+ * multi-valued field makes a predicate true when any of its values makes
+ * it true.
  */
 #ifndef SW_EVAL_H
 #define SW_EVAL_H

@@ -641,7 +641,7 @@ static bool load_folder(struct rule_set *set, const char *folder)
 
 	if (ok && count == 0)
 		file_report(set, folder, 0, true, "no .json or .ndjson rule files in this folder");
-	if (ok) {
+	if (ok && count > 0) {
 		qsort(paths, count, sizeof(*paths), compare_names);
 		/* Every file is read, even after an error, so that one run reports all of them. */
 		for (size_t i = 0; i < count; i++)
