@@ -14,6 +14,8 @@
 
 #include "commands.h"
 #include "detect_job.h"
+#include "detect_progress.h"
+#include "engine/datefmt.h"
 #include "engine/detector.h"
 #include "engine/eval_stats.h"
 #include "engine/plan.h"
@@ -40,7 +42,15 @@ enum {
 	OPT_MAX_ERRORS,
 	OPT_INCLUDE_DISABLED,
 	OPT_FORMAT,
+	OPT_QUIET,
+	OPT_NO_PREFILTER,
+	OPT_RESULT_POSITION,
+	OPT_MAX_SAMPLES_PER_KEY,
+	OPT_DATE_FIELD,
 };
+
+/* The EQL API's bound for max_samples_per_key is a positive int; this one bounds memory. */
+#define MAX_SAMPLES_PER_KEY 10000
 
 static const struct option long_options[] = {
 	{ "query", required_argument, NULL, 'q' },
@@ -61,6 +71,11 @@ static const struct option long_options[] = {
 	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "include-disabled", no_argument, NULL, OPT_INCLUDE_DISABLED },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
+	{ "result-position", required_argument, NULL, OPT_RESULT_POSITION },
+	{ "max-samples-per-key", required_argument, NULL, OPT_MAX_SAMPLES_PER_KEY },
+	{ "date-field", required_argument, NULL, OPT_DATE_FIELD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -85,17 +100,31 @@ static void detect_usage(FILE *out)
 "      --event-category-field F  field that 'process where' tests\n"
 "                              (default event.category)\n"
 "      --size N                results per query at most (default: no cap)\n"
+"      --result-position P     head (default): the first --size results;\n"
+"                              tail: the last --size results\n"
+"      --max-samples-per-key N samples per join key of a sample query (default 1)\n"
+"      --date-field F[=FORMAT] read field F as a date, as an Elasticsearch date\n"
+"                              field with that mapping format (default\n"
+"                              strict_date_optional_time||epoch_millis, or a\n"
+"                              pattern such as dd-MM-yyyy); repeatable\n"
 "      --from TIME, --to TIME  only events in this time range, inclusive\n"
 "                              (ISO 8601 or epoch milliseconds)\n"
 "      --reorder-window D      how long stdin events wait to be put in order,\n"
 "                              e.g. 500ms, 5s, 1m (default 5s)\n"
 "      --reorder-max-events N  events the window holds at most (default 100000)\n"
-"      --max-sequences N       open partial sequences per query (default 1000000)\n"
+"      --max-sequences N       open sequences, or sample join keys, per query\n"
+"                              (default 1000000); past it the oldest sequence\n"
+"                              is dropped\n"
 "      --max-document-size N   bytes in one event document (default 67108864)\n"
 "      --max-depth N           JSON nesting depth (default 512)\n"
 "      --max-values-per-field N  values kept per field of one event (default 10000)\n"
 "      --max-errors N          messages printed per kind of bad input (default 20);\n"
 "                              the rest are counted in the summary\n"
+"      --quiet                 no progress line on a terminal\n"
+"      --no-prefilter          parse every event; by default, NDJSON lines\n"
+"                              that lack every literal the rules need are\n"
+"                              passed over unparsed (so not checked for\n"
+"                              malformed JSON or a missing timestamp)\n"
 "  -h, --help                  show this help\n"
 "\n"
 "Exit status: 0 no match, 1 matches or alerts, 2 fatal error (bad usage, an\n"
@@ -106,10 +135,14 @@ static void detect_usage(FILE *out)
 
 struct detect_args {
 	const char *query;
+	struct detector_date_field *date_fields; /* the names point into argv */
+	size_t ndate_fields;
 	const char **rule_paths;
 	size_t nrule_paths;
 	bool include_disabled;
 	bool table;
+	bool quiet;              /* --quiet: no progress line */
+	bool no_prefilter;       /* --no-prefilter: parse every event */
 	struct detector_options det;
 	struct input_limits input;
 	char **files;
@@ -165,7 +198,35 @@ static bool parse_time(const char *option, const char *text, int64_t *ms)
 	return false;
 }
 
-static bool parse_option(int opt, const char *arg, struct detect_args *a)
+/* --date-field FIELD[=FORMAT]: checks the format now, so that a typo stops the run. */
+static bool parse_date_field(char *arg, struct detect_args *a)
+{
+	char *eq = strchr(arg, '=');
+	struct detector_date_field *f;
+	struct datefmt *fmt;
+	char err[256];
+
+	if (eq == arg || arg[0] == '\0') {
+		diag_error("invalid value '%s' for --date-field: expected FIELD or FIELD=FORMAT", arg);
+		return false;
+	}
+	if (eq != NULL)
+		*eq = '\0';
+	fmt = datefmt_parse(eq ? eq + 1 : NULL, err, sizeof(err));
+	if (fmt == NULL) {
+		diag_error("invalid format for --date-field %s: %s", arg, err);
+		return false;
+	}
+	datefmt_free(fmt);
+
+	a->date_fields = xrealloc(a->date_fields, (a->ndate_fields + 1) * sizeof(*a->date_fields));
+	f = &a->date_fields[a->ndate_fields++];
+	f->path = arg;
+	f->format = eq ? eq + 1 : NULL;
+	return true;
+}
+
+static bool parse_option(int opt, char *arg, struct detect_args *a)
 {
 	int64_t n;
 
@@ -176,6 +237,8 @@ static bool parse_option(int opt, const char *arg, struct detect_args *a)
 		a->rule_paths[a->nrule_paths++] = arg;
 		return true;
 	case OPT_INCLUDE_DISABLED: a->include_disabled = true; return true;
+	case OPT_QUIET: a->quiet = true; return true;
+	case OPT_NO_PREFILTER: a->no_prefilter = true; return true;
 	case OPT_FORMAT:
 		if (strcmp(arg, "table") == 0 || strcmp(arg, "ndjson") == 0) {
 			a->table = strcmp(arg, "table") == 0;
@@ -187,6 +250,24 @@ static bool parse_option(int opt, const char *arg, struct detect_args *a)
 	case OPT_TIEBREAKER_FIELD: a->det.tiebreaker_field = arg; return true;
 	case OPT_CATEGORY_FIELD: a->det.category_field = arg; return true;
 	case OPT_SIZE: return parse_count("size", arg, 0, &a->det.size);
+	case OPT_RESULT_POSITION:
+		if (strcmp(arg, "head") == 0 || strcmp(arg, "tail") == 0) {
+			a->det.result_tail = strcmp(arg, "tail") == 0;
+			return true;
+		}
+		diag_error("invalid value '%s' for --result-position: expected head or tail", arg);
+		return false;
+	case OPT_MAX_SAMPLES_PER_KEY:
+		if (!parse_count("max-samples-per-key", arg, 1, &n))
+			return false;
+		if (n > MAX_SAMPLES_PER_KEY) {
+			diag_error("invalid value '%s' for --max-samples-per-key: at most %d", arg,
+				   MAX_SAMPLES_PER_KEY);
+			return false;
+		}
+		a->det.max_samples_per_key = (size_t)n;
+		return true;
+	case OPT_DATE_FIELD: return parse_date_field(arg, a);
 	case OPT_FROM: a->det.has_from = true; return parse_time("from", arg, &a->det.from_ms);
 	case OPT_TO: a->det.has_to = true; return parse_time("to", arg, &a->det.to_ms);
 	case OPT_REORDER_WINDOW: return parse_duration("reorder-window", arg, &a->det.reorder_window_ms);
@@ -247,9 +328,39 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 	return 0;
 }
 
+/* What reading the inputs shares: the literal prefilter, the progress line and the counts. */
+struct reading {
+	struct detector *det;
+	struct plan_prefilter *prefilter; /* NULL: every event is parsed */
+	struct detect_progress progress;
+	size_t framing_skipped;           /* malformed documents the input layer found */
+	size_t filtered;                  /* lines the prefilter passed over */
+};
+
+/* The input layer's line filter: the prefilter, and a tick of the progress line. */
+static bool filter_line(void *arg, const char *line, size_t len)
+{
+	struct reading *rd = arg;
+
+	detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
+	return plan_prefilter_pass(rd->prefilter, line, len);
+}
+
+/* The prefilter of the job's queries, or NULL when some clause needs no literal. */
+static struct plan_prefilter *job_prefilter(const struct detect_job *job)
+{
+	const struct eql_query **asts = xcalloc(job->nqueries + 1, sizeof(*asts));
+	struct plan_prefilter *pf;
+
+	for (size_t i = 0; i < job->nqueries; i++)
+		asts[i] = job->queries[i].ast;
+	pf = plan_prefilter_new(asts, job->nqueries);
+	free(asts);
+	return pf;
+}
+
 /* Reads one input into the detector. Returns false on a read error. */
-static bool read_input(struct detector *det, const char *path,
-		       const struct input_limits *limits, size_t *framing_skipped)
+static bool read_input(struct reading *rd, const char *path, const struct input_limits *limits)
 {
 	bool streaming = strcmp(path, "-") == 0;
 	struct input *in = input_open(path, limits);
@@ -258,17 +369,51 @@ static bool read_input(struct detector *det, const char *path,
 
 	if (in == NULL)
 		return false;
+	if (rd->prefilter != NULL)
+		input_set_filter(in, filter_line, rd);
+	detect_progress_file(&rd->progress, in, streaming ? "<stdin>" : path);
 	while ((r = input_next(in, &doc)) == 1) {
-		detector_feed(det, doc.json, doc.len, doc.origin, doc.line, streaming);
-		if (streaming && detector_done(det))
+		detector_feed(rd->det, doc.json, doc.len, doc.origin, doc.line, streaming);
+		detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
+		if (streaming && detector_done(rd->det))
 			break;
 	}
-	*framing_skipped += input_skipped(in);
+	rd->framing_skipped += input_skipped(in);
+	rd->filtered += input_filtered(in);
+	detect_progress_file_end(&rd->progress);
 	input_close(in);
 	return r >= 0;
 }
 
-static void print_summary(const struct detector_stats *st, size_t framing_skipped)
+/* What the sequence and sample limits cost, and what missing events left open. */
+static void print_sequence_summary(const struct detector_stats *st)
+{
+	if (st->sequences_evicted > 0)
+		diag_warn("%" PRIu64 " open sequences were dropped, oldest first, because --max-sequences "
+			  "was reached; raise it to keep them", st->sequences_evicted);
+	if (st->missing_forgotten > 0)
+		diag_warn("%" PRIu64 " missing-event records were dropped because --max-sequences was "
+			  "reached; a sequence may match although its missing event occurred",
+			  st->missing_forgotten);
+	if (st->sequences_undecided > 0)
+		diag_warn("%" PRIu64 " sequences with a missing event (![...]) were not reported: an event "
+			  "outside --from/--to, within maxspan, could rule them out; widen the range "
+			  "by maxspan to decide them", st->sequences_undecided);
+	if (st->sequences_open_at_end > 0)
+		diag_warn("%" PRIu64 " reported sequences end with a missing event (![...]) whose maxspan "
+			  "window was still open when the input ended; a later event could still "
+			  "rule them out", st->sequences_open_at_end);
+	if (st->sample_keys_rejected > 0)
+		diag_warn("%" PRIu64 " events of sample queries were not kept because --max-sequences "
+			  "join keys were already held; raise it to keep them", st->sample_keys_rejected);
+	if (st->sample_searches_stopped > 0)
+		diag_warn("%" PRIu64 " sample join keys stopped the search for distinct events after "
+			  "its step limit; they may give fewer samples", st->sample_searches_stopped);
+}
+
+/* `filtered` events were counted but not parsed, so they are neither skipped nor examined. */
+static void print_summary(const struct detector_stats *st, size_t framing_skipped,
+			  size_t filtered)
 {
 	uint64_t skipped = st->malformed + st->no_timestamp + framing_skipped;
 	struct eval_stats limits;
@@ -276,7 +421,7 @@ static void print_summary(const struct detector_stats *st, size_t framing_skippe
 	if (skipped > 0) {
 		diag_error("%" PRIu64 " of %" PRIu64 " events skipped: %" PRIu64 " malformed, "
 			   "%" PRIu64 " without a valid timestamp",
-			   skipped, st->events + framing_skipped, st->malformed + framing_skipped,
+			   skipped, st->events + framing_skipped + filtered, st->malformed + framing_skipped,
 			   st->no_timestamp);
 	}
 	if (st->late > 0)
@@ -290,9 +435,7 @@ static void print_summary(const struct detector_stats *st, size_t framing_skippe
 	if (limits.regex_limit_hits > 0)
 		diag_warn("%" PRIu64 " regular expression matches hit the match limit and counted "
 			  "as no match", limits.regex_limit_hits);
-	if (st->sequences_dropped > 0)
-		diag_warn("%" PRIu64 " sequences were not started because --max-sequences was reached",
-			  st->sequences_dropped);
+	print_sequence_summary(st);
 }
 
 int cmd_detect(int argc, char **argv)
@@ -301,12 +444,13 @@ int cmd_detect(int argc, char **argv)
 	struct detect_args args;
 	struct detect_job job;
 	struct detector *det;
-	size_t framing_skipped = 0;
+	struct reading rd = { .det = NULL };
 	bool read_failed = false;
 	int status = parse_args(argc, argv, &args);
 
 	if (status != 0) {
 		free(args.rule_paths);
+		free(args.date_fields);
 		return status >= 100 ? status - 100 : status;
 	}
 
@@ -317,32 +461,42 @@ int cmd_detect(int argc, char **argv)
 		.include_disabled = args.include_disabled,
 		.table = args.table,
 		.timestamp_field = args.det.timestamp_field,
+		.date_fields = args.date_fields,
+		.ndate_fields = args.ndate_fields,
 	};
 
+	args.det.date_fields = args.date_fields;
+	args.det.ndate_fields = args.ndate_fields;
 	det = detector_new(&args.det, detect_job_result, &job);
 	if (!detect_job_init(&job, det, &job_opts)) {
 		detector_free(det);
 		detect_job_free(&job);
 		free(args.rule_paths);
+		free(args.date_fields);
 		return EXIT_FATAL;
 	}
 	detector_start(det);
+	rd.det = det;
+	rd.prefilter = args.no_prefilter ? NULL : job_prefilter(&job);
+	detect_progress_init(&rd.progress, !args.quiet);
 
 	if (args.nfiles == 0) {
 		args.files = stdin_only;
 		args.nfiles = 1;
 	}
 	for (size_t i = 0; i < args.nfiles; i++) {
-		if (strcmp(args.files[i], "-") != 0 && !read_input(det, args.files[i], &args.input, &framing_skipped))
+		if (strcmp(args.files[i], "-") != 0 && !read_input(&rd, args.files[i], &args.input))
 			read_failed = true;
 	}
 	for (size_t i = 0; i < args.nfiles; i++) {
-		if (strcmp(args.files[i], "-") == 0 && !read_input(det, "-", &args.input, &framing_skipped))
+		if (strcmp(args.files[i], "-") == 0 && !read_input(&rd, "-", &args.input))
 			read_failed = true;
 	}
 	detector_finish(det);
+	detect_progress_end(&rd.progress);
+	plan_prefilter_free(rd.prefilter);
 
-	print_summary(detector_stats(det), framing_skipped);
+	print_summary(detector_stats(det), rd.framing_skipped, rd.filtered);
 	status = detect_job_finish(&job);
 	if (read_failed)
 		status = EXIT_FATAL;
@@ -352,5 +506,6 @@ int cmd_detect(int argc, char **argv)
 	detect_job_free(&job);
 	detector_free(det);
 	free(args.rule_paths);
+	free(args.date_fields);
 	return status;
 }

@@ -19,5 +19,10 @@ struct command {
 };
 
 int cmd_detect(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+#ifdef __linux__
+int cmd_watch(int argc, char **argv);
+#endif
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "engine/plan.h"
@@ -70,30 +71,6 @@ static bool load_rules(struct detect_job *job, const char *const *paths, size_t 
 	return true;
 }
 
-/*
- * Rejects what the engine cannot run yet, so that it fails clearly rather
- * than giving a wrong answer.
- */
-static bool check_supported(const struct detect_query *q, struct eql_error *err)
-{
-	const struct eql_query *ast = q->ast;
-
-	if (ast->kind == EQL_QUERY_SAMPLE) {
-		err->pos = ast->pos;
-		snprintf(err->message, sizeof(err->message), "sample queries are not supported yet");
-		return false;
-	}
-	for (size_t i = 0; i < ast->nclauses; i++) {
-		if (ast->clauses[i].missing) {
-			err->pos = ast->clauses[i].pos;
-			snprintf(err->message, sizeof(err->message),
-				 "missing events (![...]) are not supported yet");
-			return false;
-		}
-	}
-	return true;
-}
-
 /* Elasticsearch needs two clauses at least; "runs" counts, "until" does not. */
 static void warn_single_clause(const struct detect_query *q)
 {
@@ -118,8 +95,8 @@ static bool prepare_query(struct detect_job *job, struct detector *det,
 
 	memset(&err, 0, sizeof(err));
 	q->ast = eql_parse(&job->arena, q->text, q->len, &err);
-	if (q->ast == NULL || !check_supported(q, &err) ||
-	    !plan_bind_dates(q->ast, detector_fields(det), &job->timestamp_field, 1, &err)) {
+	if (q->ast == NULL ||
+	    !plan_bind_dates(q->ast, detector_fields(det), job->date_fields, job->ndate_fields, &err)) {
 		if (q->rule != NULL)
 			diag_error("rule '%s' (%s) has an invalid query:", q->rule->name, q->origin);
 		eql_error_print(stderr, q->rule ? "query" : q->origin, q->text, q->len, &err);
@@ -136,8 +113,13 @@ bool detect_job_init(struct detect_job *job, struct detector *det,
 	bool ok = true;
 
 	memset(job, 0, sizeof(*job));
+	job->out = stdout;
+	job->out_name = "stdout";
 	job->table = opts->table;
-	job->timestamp_field = opts->timestamp_field;
+	job->date_fields = xcalloc(opts->ndate_fields + 1, sizeof(*job->date_fields));
+	job->date_fields[job->ndate_fields++] = opts->timestamp_field;
+	for (size_t i = 0; i < opts->ndate_fields; i++)
+		job->date_fields[job->ndate_fields++] = opts->date_fields[i].path;
 	arena_init(&job->arena, 65536);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (job->table)
@@ -153,6 +135,9 @@ bool detect_job_init(struct detect_job *job, struct detector *det,
 	return ok;
 }
 
+/* What a missing event of a sequence ("![...]") prints as. */
+static const char missing_event[] = "{\"missing\":true}";
+
 /* Appends the events of a result as a JSON array of their documents. */
 static void append_events(struct buf *b, const struct detector_result *r)
 {
@@ -160,7 +145,10 @@ static void append_events(struct buf *b, const struct detector_result *r)
 	for (size_t i = 0; i < r->nevents; i++) {
 		if (i > 0)
 			buf_putc(b, ',');
-		buf_append(b, r->events[i]->doc, r->events[i]->doc_len);
+		if (r->events[i] == NULL)
+			buf_puts(b, missing_event);
+		else
+			buf_append(b, r->events[i]->doc, r->events[i]->doc_len);
 	}
 	buf_putc(b, ']');
 }
@@ -181,11 +169,12 @@ static void format_query_result(struct buf *b, const struct detector_result *r)
 static void format_alert(struct buf *b, const struct detect_query *q,
 			 const struct detector_result *r)
 {
-	const struct candidate *last = r->events[r->nevents - 1];
+	const struct candidate *last = detector_result_last(r);
 	const char **docs = xcalloc(r->nevents, sizeof(*docs));
 	size_t *lens = xcalloc(r->nevents, sizeof(*lens));
 	struct alert_match m = {
-		.timestamp_ms = last->timestamp,
+		/* A sample of events without a timestamp is dated when it is found. */
+		.timestamp_ms = last->untimed ? (int64_t)time(NULL) * 1000 : last->timestamp,
 		.join_keys_json = r->keys ? r->keys : "[]",
 		.join_keys_len = r->keys ? r->keys_len : 2,
 		.events = docs,
@@ -194,6 +183,11 @@ static void format_alert(struct buf *b, const struct detect_query *q,
 	};
 
 	for (size_t i = 0; i < r->nevents; i++) {
+		if (r->events[i] == NULL) {
+			docs[i] = missing_event;
+			lens[i] = sizeof(missing_event) - 1;
+			continue;
+		}
 		docs[i] = r->events[i]->doc;
 		lens[i] = r->events[i]->doc_len;
 		if (m.host_name == NULL && r->events[i]->host != NULL) {
@@ -206,9 +200,20 @@ static void format_alert(struct buf *b, const struct detect_query *q,
 	free(lens);
 }
 
-void detect_job_result(void *arg, const struct detector_result *r)
+/* Adds `members` at the end of the alert object that ends the line. */
+static void add_members(struct buf *line, const char *members, size_t len)
 {
-	struct detect_job *job = arg;
+	if (len == 0 || line->len == 0 || line->data[line->len - 1] != '}')
+		return;
+	line->len--;
+	buf_putc(line, ',');
+	buf_append(line, members, len);
+	buf_putc(line, '}');
+}
+
+void detect_job_emit(struct detect_job *job, const struct detector_result *r,
+		     const char *members, size_t members_len)
+{
 	const struct detect_query *q = &job->queries[r->query];
 
 	buf_clear(&job->line);
@@ -220,20 +225,39 @@ void detect_job_result(void *arg, const struct detector_result *r)
 				 q->rule ? rule_severity_name(q->rule->severity) : "-",
 				 q->rule ? q->rule->name : "query", r);
 	} else {
-		if (q->rule != NULL)
+		if (q->rule != NULL) {
 			format_alert(&job->line, q, r);
-		else
+			add_members(&job->line, members, members_len);
+		} else {
 			format_query_result(&job->line, r);
+		}
 		buf_putc(&job->line, '\n');
 	}
-	if (fwrite(job->line.data, 1, job->line.len, stdout) != job->line.len)
+	if (fwrite(job->line.data, 1, job->line.len, job->out) != job->line.len)
 		job->write_failed = true;
+}
+
+void detect_job_result(void *arg, const struct detector_result *r)
+{
+	struct detect_job *job = arg;
+
+	buf_clear(&job->members);
+	if (job->alert_hook != NULL && job->queries[r->query].rule != NULL &&
+	    !job->alert_hook(job->alert_hook_arg, r, &job->members))
+		return;
+	detect_job_emit(job, r, job->members.data, job->members.len);
+}
+
+void detect_job_set_output(struct detect_job *job, FILE *out, const char *name)
+{
+	job->out = out;
+	job->out_name = name;
 }
 
 int detect_job_finish(struct detect_job *job)
 {
-	if (fflush(stdout) != 0 || job->write_failed) {
-		diag_error("writing the results to stdout failed");
+	if (fflush(job->out) != 0 || job->write_failed) {
+		diag_error("writing the results to %s failed", job->out_name);
 		return EXIT_FATAL;
 	}
 	return 0;
@@ -249,6 +273,8 @@ void detect_job_free(struct detect_job *job)
 	if (job->rules_loaded)
 		rule_set_free(&job->rules);
 	buf_free(&job->line);
+	buf_free(&job->members);
+	free(job->date_fields);
 	arena_free(&job->arena);
 	if (job->table)
 		detect_table_free(&job->columns);

@@ -1,6 +1,6 @@
 /*
  * The queries of one `detect` run (one -q query, or rules) and the printing
- * of their results on stdout.
+ * of their results on stdout (or another stream, for `watch`).
  *
  * Ownership: the job owns its parsed queries (one arena), its rules and its
  * output buffer; detect_job_free() releases them after the detector that
@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "detect_table.h"
 #include "engine/detector.h"
@@ -26,6 +27,14 @@ struct detect_query {
 	struct eql_query *ast;
 };
 
+/*
+ * Called before a rule's alert is printed. Returns false to drop the alert
+ * (suppressed); may append members to `members` (",\"key\":value" pairs
+ * without the leading comma), which are added at the end of the alert.
+ */
+typedef bool (*detect_alert_hook)(void *arg, const struct detector_result *r,
+				  struct buf *members);
+
 struct detect_job {
 	struct arena arena;
 	struct detect_query *queries;
@@ -35,9 +44,15 @@ struct detect_job {
 	struct buf line;
 	bool write_failed;
 	bool table;           /* --format table */
-	const char *timestamp_field;
+	const char **date_fields;     /* the timestamp field, then --date-field names */
+	size_t ndate_fields;
 	bool header_written;
 	struct detect_table columns;
+	FILE *out;                      /* stdout unless detect_job_set_output() */
+	const char *out_name;           /* for messages */
+	detect_alert_hook alert_hook;   /* NULL: every alert is printed */
+	void *alert_hook_arg;
+	struct buf members;
 };
 
 /* What a job runs and how it prints. */
@@ -48,6 +63,8 @@ struct detect_job_options {
 	bool include_disabled;          /* run rules whose "enabled" is false */
 	bool table;                     /* rows for people instead of NDJSON */
 	const char *timestamp_field;    /* compared as a date in queries */
+	const struct detector_date_field *date_fields; /* --date-field: also dates */
+	size_t ndate_fields;
 };
 
 /*
@@ -62,7 +79,20 @@ bool detect_job_init(struct detect_job *job, struct detector *det,
 /* The detector's result callback: prints one line per result. */
 void detect_job_result(void *arg, const struct detector_result *r);
 
-/* Flushes stdout; returns 2 when writing failed, else 0. */
+/*
+ * Sends the results to `out` (named `name` in messages) instead of stdout.
+ * The job does not close it.
+ */
+void detect_job_set_output(struct detect_job *job, FILE *out, const char *name);
+
+/*
+ * Prints one result without calling the alert hook; `members` (may be
+ * NULL) are added at the end of a rule's alert, as the hook's are.
+ */
+void detect_job_emit(struct detect_job *job, const struct detector_result *r,
+		     const char *members, size_t members_len);
+
+/* Flushes the output; returns 2 when writing failed, else 0. */
 int detect_job_finish(struct detect_job *job);
 void detect_job_free(struct detect_job *job);
 

@@ -69,7 +69,7 @@ void detect_table_header(struct buf *out)
 void detect_table_row(struct detect_table *t, struct buf *out, const char *severity,
 		      const char *title, const struct detector_result *r)
 {
-	const struct candidate *last = r->events[r->nevents - 1];
+	const struct candidate *last = detector_result_last(r);
 	const struct scan_limits limits = SCAN_LIMITS_DEFAULT;
 	char when[TIMESTAMP_TEXT_MAX];
 	char why[128];

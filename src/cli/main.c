@@ -9,6 +9,11 @@
 
 static const struct command commands[] = {
 	{ "detect", "run EQL rules or a query over ECS event logs", cmd_detect },
+	{ "check", "lint EQL rules or a query without running them", cmd_check },
+	{ "scan", "list the Python start-up hooks of this host or an image, with verdicts", cmd_scan },
+#ifdef __linux__
+	{ "watch", "watch this Linux host's files live and run the rules on them", cmd_watch },
+#endif
 };
 
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);

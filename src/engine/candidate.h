@@ -35,7 +35,7 @@ struct candidate_hit {
 };
 
 struct candidate {
-	int64_t timestamp; /* epoch milliseconds */
+	int64_t timestamp; /* epoch milliseconds; 0 when `untimed` */
 	uint64_t order;    /* position in the input stream, from 0 */
 	struct value tiebreaker; /* a string value points into `strings` */
 	char *doc;         /* the event as compact JSON */
@@ -47,6 +47,7 @@ struct candidate {
 	char *strings;     /* backing store for tiebreaker text */
 	unsigned refs;
 	bool late;         /* released after a later event: sequences skip it */
+	bool untimed;      /* had no valid timestamp: only sample queries see it */
 };
 
 struct candidate *candidate_new(void);

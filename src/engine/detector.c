@@ -11,7 +11,9 @@
 #include "../util/buf.h"
 #include "../util/diag.h"
 #include "../util/xalloc.h"
+#include "datefmt.h"
 #include "eval.h"
+#include "sample.h"
 #include "sequence.h"
 
 /* Key combinations one event may produce for one clause. */
@@ -19,27 +21,35 @@
 /* Values one join-key expression may contribute. */
 #define MAX_KEY_VALUES 16
 
-/* A result held by a "tail" pipe until the end of the input. */
+/* A result held by a "tail" pipe or the tail result position until the end. */
 struct held_result {
 	char *keys;
 	size_t keys_len;
-	struct candidate **events;
+	struct candidate **events; /* NULL entries: missing events */
 	size_t nevents;
+};
+
+/* The last `cap` results, oldest first from `start`. */
+struct ring {
+	struct held_result *items;
+	size_t cap, start, len;
 };
 
 struct pipe_state {
 	enum eql_pipe_kind kind;
 	int64_t count;
 	int64_t passed;              /* head: results let through so far */
-	struct held_result *ring;    /* tail: the last `count` results */
-	size_t ring_start, ring_len;
+	struct ring ring;            /* tail: the last `count` results */
 };
 
 struct query_state {
 	const struct eql_query *query;
 	struct seq_matcher *seq;
+	struct sample_matcher *sample;
 	struct pipe_state *pipes;
 	size_t npipes;
+	struct ring last;            /* --result-position tail: the last `size` results */
+	bool keep_last;
 	int64_t emitted;
 	bool done;
 	size_t index;
@@ -57,15 +67,23 @@ struct detector {
 	int ts_slot, tiebreaker_slot, category_slot, host_slot;
 	struct query_state *queries;
 	size_t nqueries, queries_cap;
+	size_t nsamples;              /* sample queries among them */
+	size_t nsequences;
 	detector_result_fn on_result;
 	void *arg;
+
+	struct datefmt **date_formats; /* one per opts.date_fields entry */
+	const struct datefmt **date_by_slot; /* field slot -> its format, or NULL */
+	size_t ndate_slots;
 
 	struct event_fields ev;
 	struct arena scratch;
 	struct buf keybuf;
 	struct heap held;
 	struct candidate *last_released;
-	int64_t newest; /* newest timestamp fed in streaming mode */
+	int64_t newest;    /* newest timestamp fed in streaming mode */
+	int64_t latest;    /* latest timestamp of any event in range, candidate or not */
+	int64_t watermark; /* streaming: sequences know every candidate before it */
 	bool any_streamed;
 	struct detector_stats stats;
 };
@@ -80,9 +98,11 @@ void detector_options_default(struct detector_options *opts)
 	opts->host_field = "host.name";
 	opts->size = -1;
 	opts->max_sequences = 1000000;
+	opts->max_samples_per_key = 1;
 	opts->reorder_window_ms = 5000;
 	opts->reorder_max = 100000;
 	opts->max_diagnostics = 20;
+	opts->input_complete = true;
 	opts->scan = limits;
 }
 
@@ -100,6 +120,8 @@ struct detector *detector_new(const struct detector_options *opts,
 	d->host_slot = field_set_add(d->fields, opts->host_field);
 	d->tiebreaker_slot = opts->tiebreaker_field
 		? field_set_add(d->fields, opts->tiebreaker_field) : -1;
+	d->watermark = INT64_MIN;
+	d->latest = INT64_MIN;
 	event_fields_init(&d->ev);
 	arena_init(&d->scratch, 16384);
 	return d;
@@ -128,28 +150,85 @@ size_t detector_add_query(struct detector *d, const struct eql_query *query)
 		qs->pipes[i].kind = query->pipes[i].kind;
 		qs->pipes[i].count = query->pipes[i].count;
 		if (qs->pipes[i].kind == EQL_PIPE_TAIL && qs->pipes[i].count > 0)
-			qs->pipes[i].ring = xcalloc((size_t)qs->pipes[i].count, sizeof(struct held_result));
+			qs->pipes[i].ring.cap = (size_t)qs->pipes[i].count;
 	}
+	/*
+	 * The EQL API ignores result_position for samples: they come in key
+	 * order and `size` takes the first ones (see docs/sequences.md).
+	 */
+	qs->keep_last = d->opts.result_tail && d->opts.size >= 0 &&
+			query->kind != EQL_QUERY_SAMPLE;
+	qs->last.cap = qs->keep_last ? (size_t)d->opts.size : 0;
+	d->nsamples += query->kind == EQL_QUERY_SAMPLE;
+	d->nsequences += query->kind == EQL_QUERY_SEQUENCE;
 	return d->nqueries++;
+}
+
+/* Date fields by slot, now that every query has added the fields it reads. */
+static void bind_date_fields(struct detector *d)
+{
+	char err[256];
+
+	d->ndate_slots = field_set_count(d->fields);
+	d->date_by_slot = xcalloc(d->ndate_slots ? d->ndate_slots : 1, sizeof(*d->date_by_slot));
+	d->date_formats = xcalloc(d->opts.ndate_fields ? d->opts.ndate_fields : 1,
+				  sizeof(*d->date_formats));
+	for (size_t i = 0; i < d->opts.ndate_fields; i++) {
+		const struct detector_date_field *f = &d->opts.date_fields[i];
+		int slot = field_set_find(d->fields, f->path);
+
+		/* The caller checked the format; a bad one here leaves the field as it is. */
+		d->date_formats[i] = datefmt_parse(f->format, err, sizeof(err));
+		if (slot >= 0 && (size_t)slot < d->ndate_slots && d->date_formats[i] != NULL)
+			d->date_by_slot[slot] = d->date_formats[i];
+	}
 }
 
 void detector_start(struct detector *d)
 {
+	struct seq_options so = {
+		.max_pending = d->opts.max_sequences,
+		.has_from = d->opts.has_from, .has_to = d->opts.has_to,
+		.from_ms = d->opts.from_ms, .to_ms = d->opts.to_ms,
+	};
+
+	bind_date_fields(d);
 	for (size_t i = 0; i < d->nqueries; i++) {
 		struct query_state *qs = &d->queries[i];
 
 		qs->owner = d;
 		if (qs->query->kind == EQL_QUERY_SEQUENCE)
-			qs->seq = seq_new(qs->query, d->opts.max_sequences, result_sink, qs);
+			qs->seq = seq_new(qs->query, &so, result_sink, qs);
+		else if (qs->query->kind == EQL_QUERY_SAMPLE)
+			qs->sample = sample_new(qs->query, d->opts.max_sequences,
+						d->opts.max_samples_per_key, result_sink, qs);
 	}
 }
 
 /* ---- results and pipes ---- */
 
+const struct candidate *detector_result_last(const struct detector_result *r)
+{
+	const struct candidate *best = NULL;
+
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct candidate *c = r->events[i];
+
+		if (c == NULL)
+			continue;
+		if (best == NULL || (best->untimed && !c->untimed) ||
+		    (!c->untimed && c->timestamp >= best->timestamp))
+			best = c;
+	}
+	return best;
+}
+
 static void held_free(struct held_result *h)
 {
-	for (size_t i = 0; i < h->nevents; i++)
-		candidate_unref(h->events[i]);
+	for (size_t i = 0; i < h->nevents; i++) {
+		if (h->events[i] != NULL)
+			candidate_unref(h->events[i]);
+	}
 	free(h->events);
 	free(h->keys);
 	memset(h, 0, sizeof(*h));
@@ -163,7 +242,36 @@ static void held_copy(struct held_result *h, const char *keys, size_t keys_len,
 	h->events = xcalloc(nevents, sizeof(*h->events));
 	h->nevents = nevents;
 	for (size_t i = 0; i < nevents; i++)
-		h->events[i] = candidate_ref(events[i]);
+		h->events[i] = events[i] ? candidate_ref(events[i]) : NULL;
+}
+
+/* Keeps a copy of the result, dropping the oldest when the ring is full. */
+static void ring_keep(struct ring *r, const char *keys, size_t keys_len,
+		      struct candidate *const *events, size_t nevents)
+{
+	size_t at;
+
+	if (r->cap == 0)
+		return;
+	if (r->items == NULL)
+		r->items = xcalloc(r->cap, sizeof(*r->items));
+	if (r->len == r->cap) {
+		held_free(&r->items[r->start]);
+		at = r->start;
+		r->start = (r->start + 1) % r->cap;
+	} else {
+		at = (r->start + r->len) % r->cap;
+		r->len++;
+	}
+	held_copy(&r->items[at], keys, keys_len, events, nevents);
+}
+
+static void ring_free(struct ring *r)
+{
+	for (size_t k = 0; r->items != NULL && k < r->cap; k++)
+		held_free(&r->items[k]);
+	free(r->items);
+	memset(r, 0, sizeof(*r));
 }
 
 static void deliver(struct query_state *qs, const char *keys, size_t keys_len,
@@ -175,6 +283,10 @@ static void deliver(struct query_state *qs, const char *keys, size_t keys_len,
 		.events = events, .nevents = nevents,
 	};
 
+	if (qs->keep_last) {
+		ring_keep(&qs->last, keys, keys_len, events, nevents);
+		return;
+	}
 	if (d->opts.size >= 0 && qs->emitted >= d->opts.size)
 		return;
 	d->on_result(d->arg, &r);
@@ -197,41 +309,32 @@ static void pipe_push(struct query_state *qs, size_t from, const char *keys,
 			p->passed++;
 			continue;
 		}
-		if (p->count <= 0)
-			return;
-		if (p->ring_len == (size_t)p->count) {
-			held_free(&p->ring[p->ring_start]);
-			held_copy(&p->ring[p->ring_start], keys, keys_len, events, nevents);
-			p->ring_start = (p->ring_start + 1) % (size_t)p->count;
-		} else {
-			size_t at = (p->ring_start + p->ring_len) % (size_t)p->count;
-
-			held_copy(&p->ring[at], keys, keys_len, events, nevents);
-			p->ring_len++;
-		}
+		ring_keep(&p->ring, keys, keys_len, events, nevents);
 		return;
 	}
 	deliver(qs, keys, keys_len, events, nevents);
 }
 
-/* Releases what the tail pipes hold, first pipe first. */
+/* Releases what the tail pipes hold, first pipe first, then the tail result position. */
 static void pipes_finish(struct query_state *qs)
 {
 	for (size_t i = 0; i < qs->npipes; i++) {
-		struct pipe_state *p = &qs->pipes[i];
+		struct ring *r = &qs->pipes[i].ring;
 
-		if (p->kind != EQL_PIPE_TAIL || p->ring == NULL)
-			continue;
-		for (size_t k = 0; k < p->ring_len; k++) {
-			struct held_result *h = &p->ring[(p->ring_start + k) % (size_t)p->count];
+		for (size_t k = 0; r->items != NULL && k < r->len; k++) {
+			struct held_result *h = &r->items[(r->start + k) % r->cap];
 
 			pipe_push(qs, i + 1, h->keys, h->keys_len, h->events, h->nevents);
-			held_free(h);
 		}
-		p->ring_len = 0;
-		free(p->ring);
-		p->ring = NULL;
+		ring_free(r);
 	}
+	qs->keep_last = false;
+	for (size_t k = 0; qs->last.items != NULL && k < qs->last.len; k++) {
+		struct held_result *h = &qs->last.items[(qs->last.start + k) % qs->last.cap];
+
+		deliver(qs, h->keys, h->keys_len, h->events, h->nevents);
+	}
+	ring_free(&qs->last);
 }
 
 /* True when no further result of this query can come out of its pipes. */
@@ -309,7 +412,7 @@ static void dispatch(struct detector *d, struct candidate *c)
 		struct query_state *qs = &d->queries[q];
 		size_t n = 0;
 
-		if (qs->done)
+		if (qs->done || qs->sample != NULL)
 			continue;
 		for (size_t i = 0; i < c->nhits && n < 64; i++) {
 			if (c->hits[i].query == q)
@@ -339,16 +442,29 @@ void detector_flush(struct detector *d)
 		release(d, heap_pop(&d->held));
 }
 
-/* Streaming: releases candidates that the reorder window no longer covers. */
+/*
+ * Streaming: releases candidates that the reorder window no longer covers,
+ * then advances the sequences to the window's edge. A candidate older than
+ * the edge arrives late, and sequences skip it.
+ */
 static void release_window(struct detector *d)
 {
+	int64_t edge = d->newest - d->opts.reorder_window_ms;
+
 	while (d->held.len > 0) {
 		struct candidate *top = d->held.items[0];
-		bool expired = top->timestamp < d->newest - d->opts.reorder_window_ms;
+		bool expired = top->timestamp < edge;
 
 		if (!expired && d->held.len <= d->opts.reorder_max)
 			break;
 		release(d, heap_pop(&d->held));
+	}
+	if (d->nsequences == 0 || edge <= d->watermark)
+		return;
+	d->watermark = edge;
+	for (size_t q = 0; q < d->nqueries; q++) {
+		if (d->queries[q].seq != NULL)
+			seq_advance(d->queries[q].seq, edge);
 	}
 }
 
@@ -387,6 +503,34 @@ static bool value_same(const struct value *a, const struct value *b)
 }
 
 /*
+ * A key value of a date field, as Elasticsearch reports it: epoch
+ * milliseconds for a sample (a composite aggregation key), ISO 8601 for a
+ * sequence (test_extra.toml, test_sample.toml). A value the format cannot
+ * read is kept as it is.
+ */
+static struct value date_key(struct detector *d, const struct datefmt *f,
+			     const struct value *v, bool sample)
+{
+	int64_t ms;
+	char *text;
+
+	if (!datefmt_read(f, v, &ms))
+		return *v;
+	if (sample)
+		return value_int(ms);
+	text = arena_alloc(&d->scratch, TIMESTAMP_TEXT_MAX);
+	timestamp_format(ms, text, TIMESTAMP_TEXT_MAX);
+	return value_string(text, strlen(text));
+}
+
+static const struct datefmt *date_format_of(const struct detector *d, const struct eql_expr *e)
+{
+	int slot = e->u.field.slot;
+
+	return slot >= 0 && (size_t)slot < d->ndate_slots ? d->date_by_slot[slot] : NULL;
+}
+
+/*
  * The values one join-key expression contributes: every distinct non-null
  * value of a multi-valued field, or the expression's value. A plain key
  * without a value leaves the event out; an optional key (?field) without a
@@ -394,7 +538,7 @@ static bool value_same(const struct value *a, const struct value *b)
  * way: Elasticsearch's extra suite joins ["tag1", null, null] on "tag1"
  * only.
  */
-static size_t key_values(struct detector *d, const struct eql_expr *e,
+static size_t key_values(struct detector *d, const struct eql_expr *e, bool sample,
 			 struct eval_ctx *ctx, struct value *out)
 {
 	size_t n = 0;
@@ -402,17 +546,20 @@ static size_t key_values(struct detector *d, const struct eql_expr *e,
 
 	if (e->kind == EQL_EXPR_FIELD && e->u.field.slot >= 0) {
 		unsigned count = event_fields_count(&d->ev, e->u.field.slot);
+		const struct datefmt *date = date_format_of(d, e);
 
 		for (unsigned i = 0; i < count && n < MAX_KEY_VALUES; i++) {
-			const struct value *v = event_fields_get(&d->ev, e->u.field.slot, i);
+			struct value v = *event_fields_get(&d->ev, e->u.field.slot, i);
 			bool seen = false;
 
-			if (v->kind == VALUE_NULL)
+			if (v.kind == VALUE_NULL)
 				continue;
+			if (date != NULL)
+				v = date_key(d, date, &v, sample);
 			for (size_t k = 0; k < n && !seen; k++)
-				seen = value_same(&out[k], v);
+				seen = value_same(&out[k], &v);
 			if (!seen)
-				out[n++] = *v;
+				out[n++] = v;
 		}
 	} else {
 		out[0] = eval_value(e, ctx);
@@ -438,7 +585,7 @@ static bool add_keys(struct detector *d, const struct eql_query *q,
 	for (size_t i = 0; i < nexpr; i++) {
 		const struct eql_expr *e = i < q->nby ? q->by[i] : clause->by[i - q->nby];
 
-		counts[i] = key_values(d, e, ctx, vals[i]);
+		counts[i] = key_values(d, e, q->kind == EQL_QUERY_SAMPLE, ctx, vals[i]);
 		if (counts[i] == 0)
 			return false;
 		combos *= counts[i];
@@ -466,7 +613,8 @@ static bool add_keys(struct detector *d, const struct eql_query *q,
 	return true;
 }
 
-static struct candidate *evaluate(struct detector *d)
+/* Evaluates every clause of every query (of the sample queries only, with `samples_only`). */
+static struct candidate *evaluate(struct detector *d, bool samples_only)
 {
 	struct eval_ctx ctx = { .ev = &d->ev, .scratch = &d->scratch };
 	struct candidate *c = NULL;
@@ -475,7 +623,7 @@ static struct candidate *evaluate(struct detector *d)
 		const struct eql_query *query = d->queries[q].query;
 		size_t nclauses = query->nclauses + (query->until != NULL);
 
-		if (d->queries[q].done)
+		if (d->queries[q].done || (samples_only && query->kind != EQL_QUERY_SAMPLE))
 			continue;
 		for (size_t i = 0; i < nclauses; i++) {
 			const struct eql_clause *clause = i < query->nclauses ? &query->clauses[i] : query->until;
@@ -499,6 +647,33 @@ static struct candidate *evaluate(struct detector *d)
 	return c;
 }
 
+/*
+ * Gives the sample queries their hits of `c`, in input order. Returns true
+ * when `c` also has hits of other queries.
+ */
+static bool feed_samples(struct detector *d, struct candidate *c)
+{
+	const struct candidate_hit *hits[64];
+	bool others = false;
+
+	for (size_t q = 0; q < d->nqueries; q++) {
+		struct query_state *qs = &d->queries[q];
+		size_t n = 0;
+
+		for (size_t i = 0; i < c->nhits; i++) {
+			if (c->hits[i].query != q)
+				continue;
+			if (qs->sample == NULL)
+				others = true;
+			else if (n < 64)
+				hits[n++] = &c->hits[i];
+		}
+		if (n > 0)
+			sample_feed(qs->sample, c, hits, n);
+	}
+	return others;
+}
+
 /* ---- feeding ---- */
 
 static void report(struct detector *d, uint64_t count, const char *origin,
@@ -518,7 +693,7 @@ static bool read_timestamp(struct detector *d, int64_t *ms, char *why, size_t si
 	struct buf text = BUF_INIT;
 
 	if (event_fields_count(&d->ev, d->ts_slot) == 0) {
-		snprintf(why, size, "missing %s; event skipped", d->opts.timestamp_field);
+		snprintf(why, size, "missing %s", d->opts.timestamp_field);
 		return false;
 	}
 	v = event_fields_get(&d->ev, d->ts_slot, 0);
@@ -526,7 +701,7 @@ static bool read_timestamp(struct detector *d, int64_t *ms, char *why, size_t si
 		return true;
 
 	value_json(&text, v);
-	snprintf(why, size, "invalid %s %.100s: expected ISO 8601 or epoch milliseconds; event skipped",
+	snprintf(why, size, "invalid %s %.100s: expected ISO 8601 or epoch milliseconds",
 		 d->opts.timestamp_field, text.data);
 	buf_free(&text);
 	return false;
@@ -560,6 +735,79 @@ static void fill_candidate(struct detector *d, struct candidate *c,
 	}
 }
 
+/*
+ * An event without a valid timestamp: sample queries take it, as
+ * Elasticsearch's samples need no timestamp; every other query skips it.
+ * A time range (--from/--to) excludes it, as Elasticsearch's range filter
+ * does.
+ */
+static bool feed_untimed(struct detector *d, const char *json, size_t len,
+			 const char *origin, size_t line, const char *why)
+{
+	struct candidate *c;
+
+	if (d->nsamples == 0 || d->opts.has_from || d->opts.has_to) {
+		report(d, ++d->stats.no_timestamp, origin, line, "%s; event skipped", why);
+		return false;
+	}
+	if (d->nsamples < d->nqueries)
+		report(d, ++d->stats.no_timestamp, origin, line,
+		       "%s; only the sample queries use this event", why);
+
+	c = evaluate(d, true);
+	if (c == NULL)
+		return true;
+	fill_candidate(d, c, json, len, 0);
+	c->untimed = true;
+	d->stats.candidates++;
+	feed_samples(d, c);
+	candidate_unref(c);
+	return true;
+}
+
+/* Streaming: a candidate behind what sequences have already been given. */
+static bool is_late(const struct detector *d, const struct candidate *c)
+{
+	if (d->last_released != NULL && candidate_compare(c, d->last_released) < 0)
+		return true;
+	return c->timestamp < d->watermark;
+}
+
+/* Takes candidate `c` (its reference): samples now, the rest in order. */
+static void hold(struct detector *d, struct candidate *c, const char *json, size_t len,
+		 int64_t ts, const char *origin, size_t line, bool streaming)
+{
+	fill_candidate(d, c, json, len, ts);
+	d->stats.candidates++;
+	if (d->nsamples > 0 && !feed_samples(d, c)) {
+		candidate_unref(c);
+		return;
+	}
+
+	if (streaming && is_late(d, c)) {
+		c->late = true;
+		report(d, ++d->stats.late, origin, line,
+		       "%s", "event older than the reorder window; sequences skip it (raise --reorder-window)");
+		dispatch(d, c);
+		candidate_unref(c);
+		return;
+	}
+	/*
+	 * NOTE: finite inputs are held until detector_flush(), so an event
+	 * query that matches most of a large input holds all its matches.
+	 */
+	heap_push(&d->held, c);
+}
+
+/* Streaming: every event, candidate or not, moves the reorder window. */
+static void advance_stream(struct detector *d, int64_t ts)
+{
+	if (!d->any_streamed || ts > d->newest)
+		d->newest = ts;
+	d->any_streamed = true;
+	release_window(d);
+}
+
 bool detector_feed(struct detector *d, const char *json, size_t len,
 		   const char *origin, size_t line, bool streaming)
 {
@@ -572,52 +820,55 @@ bool detector_feed(struct detector *d, const char *json, size_t len,
 		report(d, ++d->stats.malformed, origin, line, "%s", why);
 		return false;
 	}
-	if (!read_timestamp(d, &ts, why, sizeof(why))) {
-		report(d, ++d->stats.no_timestamp, origin, line, "%s", why);
-		return false;
-	}
+	if (!read_timestamp(d, &ts, why, sizeof(why)))
+		return feed_untimed(d, json, len, origin, line, why);
 	if ((d->opts.has_from && ts < d->opts.from_ms) || (d->opts.has_to && ts > d->opts.to_ms)) {
 		d->stats.out_of_range++;
 		return true;
 	}
+	if (ts > d->latest)
+		d->latest = ts;
 
-	c = evaluate(d);
-	if (c == NULL)
-		return true;
-	fill_candidate(d, c, json, len, ts);
-	d->stats.candidates++;
-
-	if (streaming && d->last_released != NULL && candidate_compare(c, d->last_released) < 0) {
-		c->late = true;
-		report(d, ++d->stats.late, origin, line,
-		       "%s", "event older than the reorder window; sequences skip it (raise --reorder-window)");
-		dispatch(d, c);
-		candidate_unref(c);
-		return true;
-	}
-	/*
-	 * NOTE: finite inputs are held until detector_flush(), so an event
-	 * query that matches most of a large input holds all its matches.
-	 */
-	heap_push(&d->held, c);
-	if (streaming) {
-		if (!d->any_streamed || ts > d->newest)
-			d->newest = ts;
-		d->any_streamed = true;
-		release_window(d);
-	}
+	c = evaluate(d, false);
+	if (c != NULL)
+		hold(d, c, json, len, ts, origin, line, streaming);
+	if (streaming)
+		advance_stream(d, ts);
 	return true;
+}
+
+static void add_seq_stats(struct detector_stats *st, const struct seq_stats *s)
+{
+	st->sequences_evicted += s->evicted;
+	st->sequences_undecided += s->undecided;
+	st->sequences_open_at_end += s->open_at_end;
+	st->missing_forgotten += s->forgotten;
 }
 
 void detector_finish(struct detector *d)
 {
 	detector_flush(d);
+	for (size_t q = 0; q < d->nqueries; q++) {
+		struct query_state *qs = &d->queries[q];
+
+		if (qs->seq != NULL) {
+			/*
+			 * Every event has been read: the windows that end before the
+			 * latest one, candidate or not, were seen whole.
+			 */
+			if (d->opts.input_complete && d->latest > INT64_MIN && d->latest < INT64_MAX)
+				seq_advance(qs->seq, d->latest + 1);
+			seq_finish(qs->seq, d->opts.input_complete);
+			add_seq_stats(&d->stats, seq_stats(qs->seq));
+		}
+		if (qs->sample != NULL) {
+			sample_finish(qs->sample);
+			d->stats.sample_keys_rejected += sample_stats(qs->sample)->keys_rejected;
+			d->stats.sample_searches_stopped += sample_stats(qs->sample)->search_stopped;
+		}
+	}
 	for (size_t q = 0; q < d->nqueries; q++)
 		pipes_finish(&d->queries[q]);
-	for (size_t q = 0; q < d->nqueries; q++) {
-		if (d->queries[q].seq != NULL)
-			d->stats.sequences_dropped += seq_stats(d->queries[q].seq)->dropped;
-	}
 }
 
 bool detector_done(const struct detector *d)
@@ -647,14 +898,17 @@ void detector_free(struct detector *d)
 		struct query_state *qs = &d->queries[q];
 
 		seq_free(qs->seq);
-		for (size_t i = 0; i < qs->npipes; i++) {
-			for (size_t k = 0; qs->pipes[i].ring && k < (size_t)qs->pipes[i].count; k++)
-				held_free(&qs->pipes[i].ring[k]);
-			free(qs->pipes[i].ring);
-		}
+		sample_free(qs->sample);
+		for (size_t i = 0; i < qs->npipes; i++)
+			ring_free(&qs->pipes[i].ring);
+		ring_free(&qs->last);
 		free(qs->pipes);
 	}
 	free(d->queries);
+	for (size_t i = 0; d->date_formats != NULL && i < d->opts.ndate_fields; i++)
+		datefmt_free(d->date_formats[i]);
+	free(d->date_formats);
+	free(d->date_by_slot);
 	event_fields_free(&d->ev);
 	arena_free(&d->scratch);
 	buf_free(&d->keybuf);

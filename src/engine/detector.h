@@ -8,7 +8,9 @@
  *        -> result callback
  *
  * Finite inputs are fed with detector_feed() and released in order by
- * detector_flush(): they may arrive in any order. A stream (stdin) is fed
+ * detector_flush(): they may arrive in any order. Sample queries take
+ * events as they are fed, in input order, with or without a timestamp,
+ * and give their results at detector_finish(). A stream (stdin) is fed
  * with `streaming` set: candidates wait in a reorder window and are
  * released once an event newer by more than the window has arrived; a
  * candidate older than one already released is "late": event queries
@@ -29,6 +31,12 @@
 #include "../event/fields.h"
 #include "candidate.h"
 
+/* A field read as an Elasticsearch `date` (see datefmt.h for `format`). */
+struct detector_date_field {
+	const char *path;
+	const char *format;               /* NULL for Elasticsearch's default */
+};
+
 struct detector_options {
 	const char *timestamp_field;      /* default "@timestamp" */
 	const char *tiebreaker_field;     /* NULL for none */
@@ -37,10 +45,21 @@ struct detector_options {
 	bool has_from, has_to;
 	int64_t from_ms, to_ms;           /* inclusive bounds */
 	int64_t size;                     /* results per query; -1 for no cap */
-	size_t max_sequences;             /* pending sequences per query */
+	bool result_tail;                 /* with size: the last `size` results, as the EQL API's result_position=tail */
+	size_t max_sequences;             /* open sequences (or sample keys) per query */
+	size_t max_samples_per_key;       /* the EQL API's max_samples_per_key */
 	int64_t reorder_window_ms;        /* streams only */
 	size_t reorder_max;               /* candidates held by the window */
 	size_t max_diagnostics;           /* per-line messages of one kind */
+	/*
+	 * At detector_finish(), whether the input has ended (files, stdin at
+	 * its end) or was stopped (a live stream): only an ended input closes
+	 * the windows of sequences waiting for a trailing missing event.
+	 */
+	bool input_complete;
+	/* Join keys on these fields join on the instant (datefmt.h). */
+	const struct detector_date_field *date_fields;
+	size_t ndate_fields;
 	struct scan_limits scan;
 };
 
@@ -51,21 +70,34 @@ struct detector_result {
 	/* JSON array text of the join keys; NULL for an event query. */
 	const char *keys;
 	size_t keys_len;
+	/* In order; NULL for the missing event of a sequence ("![...]"). */
 	struct candidate *const *events;
 	size_t nevents;
 };
+
+/*
+ * The event that dates a result: the latest one in time (the last of equals),
+ * missing events aside; an event without a timestamp only when all are.
+ */
+const struct candidate *detector_result_last(const struct detector_result *r);
 
 typedef void (*detector_result_fn)(void *arg, const struct detector_result *r);
 
 struct detector_stats {
 	uint64_t events;          /* documents fed */
 	uint64_t malformed;       /* rejected by the JSON scanner */
-	uint64_t no_timestamp;    /* missing or invalid timestamp */
+	uint64_t no_timestamp;    /* missing or invalid timestamp: only sample queries saw them */
 	uint64_t out_of_range;    /* outside --from/--to */
 	uint64_t candidates;      /* passed at least one clause */
 	uint64_t late;            /* older than the reorder window allowed */
 	uint64_t results;
-	uint64_t sequences_dropped; /* not started: max_sequences reached */
+	/* Summed over the sequence and sample queries at detector_finish(): */
+	uint64_t sequences_evicted;   /* oldest dropped: max_sequences reached */
+	uint64_t sequences_undecided; /* missing-event window outside the searched range */
+	uint64_t sequences_open_at_end; /* reported; the input ended inside their window */
+	uint64_t missing_forgotten;   /* missing-event records dropped at max_sequences */
+	uint64_t sample_keys_rejected; /* hits of new sample keys past max_sequences */
+	uint64_t sample_searches_stopped;
 };
 
 struct detector;
@@ -86,13 +118,18 @@ void detector_start(struct detector *d);
 
 /*
  * Feeds one JSON document. Returns false when it was skipped (malformed,
- * or no valid timestamp): the reason is printed as "FILE:LINE: reason".
+ * or no valid timestamp, which only sample queries do without): the
+ * reason is printed as "FILE:LINE: reason".
  */
 bool detector_feed(struct detector *d, const char *json, size_t len,
 		   const char *origin, size_t line, bool streaming);
 /* Releases every held candidate in order. */
 void detector_flush(struct detector *d);
-/* Flushes, then emits what "tail" pipes kept. */
+/*
+ * Flushes, decides the sequences still waiting for a trailing missing
+ * event, emits the samples, then what "tail" pipes and the tail result
+ * position kept.
+ */
 void detector_finish(struct detector *d);
 /* True when every query has produced all the results it may (head, size). */
 bool detector_done(const struct detector *d);

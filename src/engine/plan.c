@@ -9,10 +9,12 @@
 #include "plan.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/buf.h"
 #include "../util/xalloc.h"
 #include "node.h"
 #include "text.h"
@@ -579,4 +581,493 @@ void plan_release(struct eql_query *query)
 		release_expr(query->by[i]);
 	if (query->until != NULL)
 		release_clause(query->until);
+}
+
+/* ---- the literal prefilter ----
+ *
+ * Why a rejected event cannot match. Write R(e) for the requirement
+ * derived from a condition e: a list of groups of needles, where the
+ * event's raw JSON text must contain some needle of every group (the
+ * matching of litscan_find(), which also lets through any text with a \u
+ * escape, or with a character that folds to ASCII when a needle is
+ * case-insensitive). The claim is: if e is true for an event, the text
+ * meets R(e). By induction on e, as filter() in eval.c evaluates it:
+ *
+ * - `a and b` is true only when a and b are: R keeps the groups of both.
+ * - `a or b` is true when a or b is: R(a) or R(b) holds, so each union of
+ *   a group of R(a) with a group of R(b) holds. R keeps those unions.
+ * - `not a`, `!=`, `not in` and every other leaf give no group: nothing is
+ *   claimed, so nothing can be wrong.
+ * - A leaf that is true only when a field holds a string value v with a
+ *   given literal property (below) gives one group, the union of one
+ *   needle per literal. Every value the scanner records is a string, a
+ *   number, a boolean or null, and its string values are the decoded
+ *   JSON strings of the event. The literal property then puts the needle
+ *   in the text, as litscan.h explains, provided that v is a string. A
+ *   number or boolean meets a string literal only through its text form
+ *   ("1.0E20", "true") or through reading the literal as a number or
+ *   boolean (coerce.h); literal_needle() refuses every segment that could
+ *   be part of such a text, so only a string value can meet the needle.
+ *   The leaves and their properties:
+ *   `f == "lit"` (v equals lit), `f in ("a", "b")` (v equals an item;
+ *   null items never equal), `f : "lit"` and `f like "lit"` (v equals lit,
+ *   or matches the pattern: each run of the pattern between wildcards
+ *   occurs in v, the first at its start and the last at its end unless a
+ *   wildcard stands there), `startsWith`, `endsWith` and `stringContains`
+ *   with a literal. The `~` and `:` forms compare folded strings, so the
+ *   needle is the folded literal, compared folding ASCII case.
+ * - A needle is a run of the literal without '"', '\\', '/', control
+ *   bytes and (case-insensitive) bytes above ASCII, the characters whose
+ *   raw JSON form or folding can differ; a '"' is added where the run
+ *   starts or ends the string, because the string's quotes are always
+ *   written as they are.
+ *
+ * A clause is true only when its condition is; the category test only
+ * narrows it and is not used, because category words occur in almost every
+ * event. A query matches an event only through one of its clauses or its
+ * `until`, so the prefilter takes the union of all their requirements, and
+ * has none when one of them has none.
+ */
+
+/* Groups kept per requirement, and needles per group: more only cost time. */
+#define PF_MAX_GROUPS 8
+#define PF_MAX_NEEDLES 64
+/* Needles shorter than this select too little to be worth a scan. */
+#define PF_MIN_NEEDLE 3
+
+struct pf_needle {
+	char *s;
+	size_t n;
+	bool insensitive;
+};
+
+struct pf_group {
+	struct pf_needle *needles;
+	size_t n;
+};
+
+/* A requirement: every group needs one of its needles. No group: no requirement. */
+struct pf_cnf {
+	struct pf_group groups[PF_MAX_GROUPS];
+	size_t n;
+};
+
+struct plan_prefilter {
+	struct litscan *scans[PF_MAX_GROUPS];
+	size_t n;
+};
+
+static void group_free(struct pf_group *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->needles[i].s);
+	free(g->needles);
+	g->needles = NULL;
+	g->n = 0;
+}
+
+static void cnf_free(struct pf_cnf *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		group_free(&c->groups[i]);
+	c->n = 0;
+}
+
+static void group_add(struct pf_group *g, const char *s, size_t n, bool insensitive)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct pf_needle *nd = &g->needles[i];
+
+		if (nd->n == n && nd->insensitive == insensitive && memcmp(nd->s, s, n) == 0)
+			return;
+	}
+	g->needles = xrealloc(g->needles, (g->n + 1) * sizeof(*g->needles));
+	g->needles[g->n].s = xstrndup(s, n);
+	g->needles[g->n].n = n;
+	g->needles[g->n].insensitive = insensitive;
+	g->n++;
+}
+
+/*
+ * How rare a needle is likely to be, for choosing which groups to keep
+ * and to test first (only speed depends on it): longer is rarer, a quote
+ * ties it to a whole value, and a byte other than a lower-case letter
+ * (".pth", "site-packages") marks a name rather than one of the common
+ * words of ECS vocabularies such as event.type's "change".
+ */
+static size_t needle_score(const char *s, size_t n)
+{
+	size_t quotes = (n > 0 && s[0] == '"') + (n > 1 && s[n - 1] == '"');
+	bool name = false;
+
+	for (size_t i = quotes && s[0] == '"'; i < n - (n > 1 && s[n - 1] == '"'); i++)
+		name = name || s[i] < 'a' || s[i] > 'z';
+	return n + 2 * quotes + (name ? 6 : 0);
+}
+
+/* A group is as selective as its weakest needle. */
+static size_t group_score(const struct pf_group *g)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < g->n; i++) {
+		size_t s = needle_score(g->needles[i].s, g->needles[i].n);
+
+		if (s < best)
+			best = s;
+	}
+	return best;
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+	const struct pf_group *a = x, *b = y;
+	size_t sa = group_score(a), sb = group_score(b);
+
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/*
+ * Sets `out` to the best PF_MAX_GROUPS of `groups` (taken over), best
+ * first. Empty and oversized groups are dropped: a dropped group only
+ * weakens the test.
+ */
+static void cnf_select(struct pf_cnf *out, struct pf_group *groups, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (groups[i].n == 0 || groups[i].n > PF_MAX_NEEDLES)
+			group_free(&groups[i]);
+		else
+			groups[kept++] = groups[i];
+	}
+	qsort(groups, kept, sizeof(*groups), group_cmp);
+	out->n = kept < PF_MAX_GROUPS ? kept : PF_MAX_GROUPS;
+	memcpy(out->groups, groups, out->n * sizeof(*groups));
+	for (size_t i = out->n; i < kept; i++)
+		group_free(&groups[i]);
+}
+
+/* a and b: the groups of both. Takes b over. */
+static void cnf_and(struct pf_cnf *a, struct pf_cnf *b)
+{
+	struct pf_group all[2 * PF_MAX_GROUPS];
+
+	memcpy(all, a->groups, a->n * sizeof(*all));
+	memcpy(all + a->n, b->groups, b->n * sizeof(*all));
+	cnf_select(a, all, a->n + b->n);
+	b->n = 0;
+}
+
+static void group_union(struct pf_group *out, const struct pf_group *x, const struct pf_group *y)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < x->n; i++)
+		group_add(out, x->needles[i].s, x->needles[i].n, x->needles[i].insensitive);
+	for (size_t i = 0; i < y->n; i++)
+		group_add(out, y->needles[i].s, y->needles[i].n, y->needles[i].insensitive);
+}
+
+/* a or b: the union of each group of a with each group of b; none when either has none. Takes b over. */
+static void cnf_or(struct pf_cnf *a, struct pf_cnf *b)
+{
+	struct pf_group all[PF_MAX_GROUPS * PF_MAX_GROUPS];
+	size_t nall = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t j = 0; j < b->n; j++)
+			group_union(&all[nall++], &a->groups[i], &b->groups[j]);
+	cnf_free(a);
+	cnf_free(b);
+	cnf_select(a, all, nall);
+}
+
+/*
+ * True when `seg` could be part of the text of a number or a boolean, or
+ * of a string that reads as one: then a value that is not a string could
+ * meet the literal without the needle in the event's text.
+ */
+static bool could_be_scalar_text(const char *seg, size_t n)
+{
+	static const char *const words[] = { "-infinity", "nan", "true", "false" };
+	char low[16];
+	bool numeric = true;
+
+	for (size_t i = 0; i < n; i++)
+		numeric = numeric && strchr("0123456789.eE+-", seg[i]) != NULL && seg[i] != '\0';
+	if (numeric || n >= sizeof(low))
+		return numeric;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(seg[i] >= 'A' && seg[i] <= 'Z' ? seg[i] | 0x20 : seg[i]);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (memmem(words[i], strlen(words[i]), low, n) != NULL)
+			return true;
+	return false;
+}
+
+/* Bytes that end a needle's run: their raw JSON form may differ, or (folded) their folding. */
+static bool breaks_needle(unsigned char c, bool wildcards, bool insensitive)
+{
+	if (c == '"' || c == '\\' || c == '/' || c < 0x20)
+		return true;
+	if (wildcards && (c == '*' || c == '?'))
+		return true;
+	return insensitive && c >= 0x80;
+}
+
+/*
+ * Offers the run lit[a, b) as a needle, with a '"' where it starts or ends
+ * the string; keeps it in `best` when it scores higher.
+ */
+static void offer_run(const char *lit, size_t len, size_t a, size_t b, bool open, bool close,
+		      struct buf *best)
+{
+	struct buf cand = BUF_INIT;
+
+	if (b == a || could_be_scalar_text(lit + a, b - a))
+		return;
+	if (open && a == 0)
+		buf_putc(&cand, '"');
+	buf_append(&cand, lit + a, b - a);
+	if (close && b == len)
+		buf_putc(&cand, '"');
+	if (cand.len >= PF_MIN_NEEDLE &&
+	    (best->len == 0 || needle_score(cand.data, cand.len) > needle_score(best->data, best->len))) {
+		buf_clear(best);
+		buf_append(best, cand.data, cand.len);
+	}
+	buf_free(&cand);
+}
+
+/*
+ * The best needle of a literal that a string value must hold, as
+ * explained above: `open` and `close` say whether the value starts and
+ * ends where the literal does; with `wildcards`, * and ? split the
+ * literal. Returns false when no run of the literal makes a needle.
+ */
+static bool literal_needle(const char *lit, size_t len, bool insensitive, bool wildcards,
+			   bool open, bool close, struct pf_group *group)
+{
+	struct buf best = BUF_INIT;
+	size_t flen = len, start = 0;
+	char *folded = insensitive ? text_fold_dup(lit, len, &flen) : NULL;
+	const char *s = folded ? folded : lit;
+	bool ok;
+
+	for (size_t i = 0; i <= flen; i++) {
+		if (i < flen && !breaks_needle((unsigned char)s[i], wildcards, insensitive))
+			continue;
+		offer_run(s, flen, start, i, open, close, &best);
+		start = i + 1;
+	}
+	ok = best.len > 0;
+	if (ok)
+		group_add(group, best.data, best.len, insensitive);
+	buf_free(&best);
+	free(folded);
+	return ok;
+}
+
+static bool is_plain_field(const struct eql_expr *e)
+{
+	return e->kind == EQL_EXPR_FIELD;
+}
+
+static bool is_string_literal(const struct eql_expr *e)
+{
+	return e->kind == EQL_EXPR_STRING;
+}
+
+/* `f == "lit"` or `"lit" == f`, not on a date field. */
+static bool compare_needles(const struct eql_expr *e, struct pf_group *g)
+{
+	const struct node_plan *np = e->compiled;
+	const struct eql_expr *lit = is_string_literal(e->args[0]) ? e->args[0] : e->args[1];
+	const struct eql_expr *field = lit == e->args[0] ? e->args[1] : e->args[0];
+
+	if (e->op != EQL_OP_EQ || np == NULL || np->null_test != NULL_TEST_NONE || np->dates)
+		return false;
+	if (!is_string_literal(lit) || !is_plain_field(field))
+		return false;
+	return literal_needle(lit->u.string.ptr, lit->u.string.len, false, false, true, true, g);
+}
+
+/* `f : p`, `f like p`, `f like~ p`, with lists: one needle per pattern. */
+static bool match_needles(const struct eql_expr *e, struct pf_group *g)
+{
+	bool insensitive = e->op == EQL_OP_SEQ || e->insensitive;
+
+	if (e->op == EQL_OP_REGEX || !is_plain_field(e->args[0]))
+		return false;
+	for (size_t i = 1; i < e->nargs; i++) {
+		const struct eql_expr *lit = e->args[i];
+
+		if (!is_string_literal(lit) ||
+		    !literal_needle(lit->u.string.ptr, lit->u.string.len, insensitive, true, true, true, g))
+			return false;
+	}
+	return true;
+}
+
+/* `f in (...)` and `f in~ (...)` of string literals; a null item never equals a value. */
+static bool in_needles(const struct eql_expr *e, struct pf_group *g)
+{
+	const struct node_plan *np = e->compiled;
+
+	if (e->negated || np == NULL || np->dynamic || !is_plain_field(e->args[0]))
+		return false;
+	for (size_t i = 1; i < e->nargs; i++) {
+		const struct eql_expr *lit = e->args[i];
+
+		if (lit->kind == EQL_EXPR_NULL)
+			continue;
+		if (!is_string_literal(lit) ||
+		    !literal_needle(lit->u.string.ptr, lit->u.string.len, e->insensitive, false, true,
+				    true, g))
+			return false;
+	}
+	return true;
+}
+
+/* startsWith, endsWith and stringContains of a field and a literal. */
+static bool call_needles(const struct eql_expr *e, struct pf_group *g)
+{
+	const struct node_plan *np = e->compiled;
+	enum func_id id;
+
+	if (np == NULL || np->func == NULL || e->nargs != 2 || !is_plain_field(e->args[0]) ||
+	    !is_string_literal(e->args[1]))
+		return false;
+	id = np->func->id;
+	if (id != FUNC_STARTSWITH && id != FUNC_ENDSWITH && id != FUNC_STRINGCONTAINS)
+		return false;
+	return literal_needle(e->args[1]->u.string.ptr, e->args[1]->u.string.len, e->insensitive,
+			      false, id == FUNC_STARTSWITH, id == FUNC_ENDSWITH, g);
+}
+
+/* The requirement of a filter leaf: one group, or none. */
+static void leaf_requirement(const struct eql_expr *e, struct pf_cnf *out)
+{
+	struct pf_group g = { NULL, 0 };
+	bool ok = false;
+
+	out->n = 0;
+	switch (e->kind) {
+	case EQL_EXPR_COMPARE: ok = compare_needles(e, &g); break;
+	case EQL_EXPR_MATCH: ok = match_needles(e, &g); break;
+	case EQL_EXPR_IN: ok = in_needles(e, &g); break;
+	case EQL_EXPR_CALL: ok = call_needles(e, &g); break;
+	default: break;
+	}
+	if (ok && g.n > 0 && g.n <= PF_MAX_NEEDLES) {
+		out->groups[0] = g;
+		out->n = 1;
+		return;
+	}
+	group_free(&g);
+}
+
+/* R(e) for a condition, walked as filter() in eval.c walks it. */
+static void requirement(const struct eql_expr *e, struct pf_cnf *out)
+{
+	struct pf_cnf right = { .n = 0 };
+
+	out->n = 0;
+	switch (e->kind) {
+	case EQL_EXPR_AND:
+	case EQL_EXPR_OR:
+		requirement(e->args[0], out);
+		requirement(e->args[1], &right);
+		if (e->kind == EQL_EXPR_AND)
+			cnf_and(out, &right);
+		else
+			cnf_or(out, &right);
+		return;
+	case EQL_EXPR_NOT:
+		return;
+	default:
+		leaf_requirement(e, out);
+		return;
+	}
+}
+
+/* Ors the requirement of one clause into `acc`; `first` when acc holds nothing yet. */
+static void add_clause(const struct eql_clause *c, struct pf_cnf *acc, bool first)
+{
+	struct pf_cnf r = { .n = 0 };
+
+	if (c->where != NULL)
+		requirement(c->where, &r);
+	if (first)
+		*acc = r;
+	else
+		cnf_or(acc, &r);
+}
+
+struct plan_prefilter *plan_prefilter_new(const struct eql_query *const *queries, size_t n)
+{
+	struct pf_cnf acc = { .n = 0 };
+	struct plan_prefilter *pf;
+	bool first = true;
+
+	for (size_t q = 0; q < n; q++) {
+		for (size_t i = 0; i < queries[q]->nclauses; i++, first = false)
+			add_clause(&queries[q]->clauses[i], &acc, first);
+		if (queries[q]->until != NULL)
+			add_clause(queries[q]->until, &acc, false);
+	}
+	if (acc.n == 0)
+		return NULL;
+
+	pf = xcalloc(1, sizeof(*pf));
+	for (size_t i = 0; i < acc.n; i++) {
+		struct litscan *scan = litscan_new();
+
+		for (size_t k = 0; k < acc.groups[i].n; k++)
+			litscan_add(scan, acc.groups[i].needles[k].s, acc.groups[i].needles[k].n,
+				    acc.groups[i].needles[k].insensitive);
+		litscan_seal(scan);
+		pf->scans[pf->n++] = scan;
+	}
+	cnf_free(&acc);
+	return pf;
+}
+
+bool plan_prefilter_pass(const struct plan_prefilter *pf, const char *text, size_t len)
+{
+	for (size_t i = 0; i < pf->n; i++)
+		if (!litscan_find(pf->scans[i], text, len))
+			return false;
+	return true;
+}
+
+void plan_prefilter_describe(const struct plan_prefilter *pf, struct buf *out)
+{
+	for (size_t i = 0; i < pf->n; i++) {
+		buf_puts(out, i > 0 ? " & (" : "(");
+		for (size_t k = 0; k < litscan_count(pf->scans[i]); k++) {
+			size_t n;
+			bool insensitive;
+			const char *s = litscan_needle(pf->scans[i], k, &n, &insensitive);
+
+			if (k > 0)
+				buf_puts(out, " | ");
+			buf_json_string(out, s, n);
+			if (insensitive)
+				buf_putc(out, '~');
+		}
+		buf_putc(out, ')');
+	}
+}
+
+void plan_prefilter_free(struct plan_prefilter *pf)
+{
+	if (pf == NULL)
+		return;
+	for (size_t i = 0; i < pf->n; i++)
+		litscan_free(pf->scans[i]);
+	free(pf);
 }

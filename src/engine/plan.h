@@ -34,4 +34,30 @@ bool plan_bind_dates(struct eql_query *query, struct field_set *fields,
 
 void plan_release(struct eql_query *query);
 
+/*
+ * The literal prefilter of a set of planned queries: a test on the raw
+ * bytes of an event that is false only for an event that no clause of any
+ * of the queries can match, because every match needs some literal of the
+ * queries in the event's text (plan.c gives the proof). For example the
+ * bundled rule needs "sitecustomize.py", "site.py", .pth" and a few more,
+ * so most events are rejected without being parsed.
+ *
+ * plan_prefilter_new() returns NULL when some clause can match without a
+ * literal (`process where true`, `not x : "y"`). Ownership: the caller
+ * frees the prefilter with plan_prefilter_free(); it borrows nothing from
+ * the queries, and threads may share it.
+ */
+struct plan_prefilter;
+
+struct plan_prefilter *plan_prefilter_new(const struct eql_query *const *queries, size_t n);
+
+/* False when no query can match the event whose JSON text is `text`. */
+bool plan_prefilter_pass(const struct plan_prefilter *pf, const char *text, size_t len);
+
+/* Writes the tests, e.g. ("\"site.py\""~ | ".pth\""~) & ("\"file\""), for messages and tests. */
+struct buf;
+void plan_prefilter_describe(const struct plan_prefilter *pf, struct buf *out);
+
+void plan_prefilter_free(struct plan_prefilter *pf);
+
 #endif

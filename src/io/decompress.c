@@ -39,6 +39,7 @@ struct source {
 	size_t raw_pos, raw_len;
 	bool raw_eof;
 	uintmax_t raw_total;     /* bytes read from the file so far */
+	intmax_t size;           /* the file's size, or -1 when it is not a regular file */
 
 	z_stream gz;
 	bool gz_ready;           /* inflateInit2() succeeded */
@@ -128,6 +129,7 @@ static ssize_t plain_read(struct source *src, char *dst, size_t cap)
 	}
 	if (n == 0)
 		src->raw_eof = true;
+	src->raw_total += (uintmax_t)n;
 	return n;
 }
 
@@ -248,10 +250,14 @@ static bool source_open_fd(struct source *src, const char *path)
 		src->own_fd = true;
 	}
 
-	if (fstat(src->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	/* Without fstat() the size stays unknown; reading will tell what is wrong. */
+	if (fstat(src->fd, &st) != 0)
+		return true;
+	if (S_ISDIR(st.st_mode)) {
 		diag_error("%s: is a directory; name the event files in it", src->origin);
 		return false;
 	}
+	src->size = S_ISREG(st.st_mode) ? (intmax_t)st.st_size : -1;
 	return true;
 }
 
@@ -285,6 +291,7 @@ struct source *source_open(const char *path, const char *origin)
 	struct source *src = xcalloc(1, sizeof(*src));
 
 	src->fd = -1;
+	src->size = -1;
 	src->origin = origin;
 	src->zs_hint = 1;
 	src->raw = xmalloc(RAW_BLOCK);
@@ -322,6 +329,21 @@ ssize_t source_read(struct source *src, char *dst, size_t cap)
 	if (n > 0)
 		return n;
 	return src->failed ? -1 : 0;
+}
+
+uintmax_t source_bytes_read(const struct source *src)
+{
+	return src->raw_total;
+}
+
+intmax_t source_size(const struct source *src)
+{
+	return src->size;
+}
+
+int source_plain_fd(const struct source *src)
+{
+	return src->codec == CODEC_PLAIN && src->size >= 0 && !src->failed ? src->fd : -1;
 }
 
 const char *source_error(const struct source *src)

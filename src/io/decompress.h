@@ -12,6 +12,7 @@
 #define SW_IO_DECOMPRESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct source;
@@ -29,6 +30,19 @@ struct source *source_open(const char *path, const char *origin);
  * every later call returns -1 again.
  */
 ssize_t source_read(struct source *src, char *dst, size_t cap);
+
+/* Bytes read from the file so far: compressed bytes for gzip and zstd. */
+uintmax_t source_bytes_read(const struct source *src);
+
+/* The file's size in bytes, or -1 when it is not a regular file (a pipe, a terminal). */
+intmax_t source_size(const struct source *src);
+
+/*
+ * The descriptor of a plain (not compressed) regular file, for reading
+ * ranges of it with pread(); -1 for anything else. The stream offset of a
+ * plain file is its file offset.
+ */
+int source_plain_fd(const struct source *src);
 
 /* The message of the last error, without the "sitewatch: FILE: " prefix. */
 const char *source_error(const struct source *src);

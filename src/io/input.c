@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "decompress.h"
+#include "parallel.h"
 #include "split.h"
 #include "util/buf.h"
 #include "util/diag.h"
@@ -81,6 +82,16 @@ struct input {
 
 	size_t skipped, reported;
 	bool error_shown;
+
+	input_filter_fn filter;  /* NULL: every line is framed */
+	void *filter_arg;
+	size_t filtered;
+	input_tick_fn tick;      /* NULL: none */
+	void *tick_arg;
+	unsigned threads;        /* filter workers; below 2, none */
+	struct par *par;         /* the workers, once the input is known to be NDJSON */
+	bool par_tried;
+	uintmax_t par_from;      /* stream offset where the workers took over */
 };
 
 /* ---- window ---- */
@@ -139,10 +150,15 @@ static bool window_more(struct input *in)
 		in->mark = (size_t)(in->name_start - in->base);
 	window_make_room(in);
 
-	n = source_read(in->src, in->data + in->fill, in->cap - in->fill);
+	if (in->par != NULL)
+		n = par_read(in->par, in->data + in->fill, in->cap - in->fill);
+	else
+		n = source_read(in->src, in->data + in->fill, in->cap - in->fill);
 	if (n <= 0) {
 		in->eof = true;
 		in->failed = n < 0;
+		if (n < 0 && in->par != NULL)
+			buf_puts(&in->error, par_error(in->par));
 		return false;
 	}
 	in->fill += (size_t)n;
@@ -468,6 +484,9 @@ static enum step frame_line(struct input *in, struct input_doc *doc)
 	char found[16];
 	int c;
 
+	if (in->tick != NULL)
+		in->tick(in->tick_arg);
+
 	/* In NDJSON the cap applies to the line from its first non-blank byte, '\r' included. */
 	has_newline = find_line_end(in, &eol);
 	if (in->oversize || eol - in->pos > in->max_document) {
@@ -481,6 +500,11 @@ static enum step frame_line(struct input *in, struct input_doc *doc)
 			return STEP_END;
 		in->skipped++;
 		report(in, line, "not a JSON object (starts with %s)", describe_byte(c, found));
+		skip_line(in, eol, has_newline);
+		return STEP_AGAIN;
+	}
+	if (in->filter != NULL && !in->filter(in->filter_arg, in->data + in->pos, eol - in->pos)) {
+		in->filtered++;
 		skip_line(in, eol, has_newline);
 		return STEP_AGAIN;
 	}
@@ -760,12 +784,36 @@ static enum step next_element(struct input *in, struct input_doc *doc)
 
 /* ---- top level ---- */
 
+/*
+ * Once the input is known to be NDJSON, hands the rest of a plain file to
+ * filter workers: from the end of the bytes read so far, which the workers
+ * read again from the file.
+ */
+static void start_workers(struct input *in)
+{
+	int fd = source_plain_fd(in->src);
+	struct par_filter filter = {
+		.max_document = in->max_document,
+		.fn = in->filter, .arg = in->filter_arg,
+		.tick = in->tick, .tick_arg = in->tick_arg,
+	};
+
+	in->par_tried = true;
+	if (in->threads < 2 || in->filter == NULL || fd < 0 || in->eof)
+		return;
+	in->par_from = in->base + in->fill;
+	in->par = par_start(fd, in->par_from, (uintmax_t)source_size(in->src), in->threads, &filter);
+}
+
 static enum step next_top(struct input *in, struct input_doc *doc)
 {
 	char found[16];
 	char reason[64];
-	int c = skip_blanks(in);
+	int c;
 
+	if (in->line_mode == 1 && !in->par_tried)
+		start_workers(in);
+	c = skip_blanks(in);
 	if (c < 0)
 		return STEP_END;
 	if (in->line_mode == 1)
@@ -877,6 +925,40 @@ size_t input_skipped(const struct input *in)
 	return in->skipped;
 }
 
+void input_set_filter(struct input *in, input_filter_fn fn, void *arg)
+{
+	in->filter = fn;
+	in->filter_arg = arg;
+}
+
+size_t input_filtered(const struct input *in)
+{
+	return in->filtered + (in->par != NULL ? par_filtered(in->par) : 0);
+}
+
+void input_set_threads(struct input *in, unsigned threads)
+{
+	in->threads = threads;
+}
+
+void input_set_tick(struct input *in, input_tick_fn fn, void *arg)
+{
+	in->tick = fn;
+	in->tick_arg = arg;
+}
+
+uintmax_t input_offset(const struct input *in)
+{
+	if (in->par != NULL)
+		return in->par_from + par_scanned(in->par);
+	return source_bytes_read(in->src);
+}
+
+intmax_t input_size(const struct input *in)
+{
+	return source_size(in->src);
+}
+
 size_t input_buffer_size(const struct input *in)
 {
 	return in->cap;
@@ -887,6 +969,7 @@ void input_close(struct input *in)
 	if (in == NULL)
 		return;
 
+	par_stop(in->par);
 	source_close(in->src);
 	buf_free(&in->error);
 	free(in->data);

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct input_limits {
 	size_t max_document; /* bytes in one document; default 64 MiB */
@@ -53,6 +54,45 @@ int input_next(struct input *in, struct input_doc *doc);
 
 /* Documents skipped as malformed so far. */
 size_t input_skipped(const struct input *in);
+
+/*
+ * A test on the raw bytes of one NDJSON line, from its first non-blank
+ * byte to the newline (excluded). A line that begins with '{' and that the
+ * test rejects is counted (input_filtered()) and passed over: it is never
+ * framed, parsed or returned, so it is not checked for malformed JSON
+ * either. Other inputs (JSON arrays, pretty-printed documents) are not
+ * tested. `arg` is the test's own data.
+ */
+typedef bool (*input_filter_fn)(void *arg, const char *line, size_t len);
+
+void input_set_filter(struct input *in, input_filter_fn fn, void *arg);
+
+/* Lines the filter rejected so far. */
+size_t input_filtered(const struct input *in);
+
+/*
+ * Lets `threads` worker threads run the filter, each over one range of the
+ * file, while this thread parses the lines they pass (src/io/parallel.h).
+ * It applies to a plain regular NDJSON file with a filter set; anything
+ * else is read by this thread alone, as with 1. The filter must then be
+ * safe to call from several threads at once.
+ */
+void input_set_threads(struct input *in, unsigned threads);
+
+/*
+ * Called now and then on the thread that reads the input, for a progress
+ * display: at each NDJSON line it frames, and about ten times a second
+ * while it waits for filter workers.
+ */
+typedef void (*input_tick_fn)(void *arg);
+
+void input_set_tick(struct input *in, input_tick_fn fn, void *arg);
+
+/* Bytes read from the file so far, for progress: compressed bytes for gzip and zstd. */
+uintmax_t input_offset(const struct input *in);
+
+/* The file's size in bytes (compressed size for gzip and zstd), or -1 for a pipe or terminal. */
+intmax_t input_size(const struct input *in);
 
 void input_close(struct input *in);
 

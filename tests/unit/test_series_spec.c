@@ -65,6 +65,7 @@ static char *run_spec(struct spec *s)
 	struct eql_clause clauses[MAX_LINES];
 	struct eql_query q;
 	struct buf out = BUF_INIT;
+	struct seq_options opts = { .max_pending = 100000 };
 	struct seq_matcher *m;
 
 	memset(clauses, 0, sizeof(clauses));
@@ -74,7 +75,7 @@ static char *run_spec(struct spec *s)
 	q.kind = EQL_QUERY_SEQUENCE;
 	q.clauses = clauses;
 	q.nclauses = s->nclauses;
-	m = seq_new(&q, 100000, collect, &out);
+	m = seq_new(&q, &opts, collect, &out);
 
 	qsort(s->events, s->nevents, sizeof(s->events[0]), by_timestamp);
 	for (size_t i = 0; i < s->nevents; i++) {
@@ -96,6 +97,7 @@ static char *run_spec(struct spec *s)
 		seq_feed(m, c, hits, 1);
 		candidate_unref(c);
 	}
+	seq_finish(m, true);
 	seq_free(m);
 	return buf_detach(&out);
 }

@@ -1,0 +1,405 @@
+/*
+ * sitecustomize and usercustomize in every importable form: see scan_custom.h.
+ */
+#include "scan_custom.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_hash.h"
+#include "util/xalloc.h"
+
+static const char CAUSE_SHADOWED[] = "an earlier sys.path folder holds another module of that name";
+static const char CAUSE_CACHED[] = "its cached bytecode runs instead of the source";
+
+enum module_form {
+	FORM_PACKAGE,
+	FORM_EXTENSION,
+	FORM_SOURCE,
+	FORM_BYTECODE,   /* sourceless NAME.pyc */
+	FORM_NAMESPACE,  /* a folder without __init__: imports, runs nothing */
+	FORM_CACHED,     /* __pycache__ bytecode used in place of a source */
+};
+
+static const char *const form_names[] = {
+	"package", "extension module", "source", "sourceless bytecode", "namespace folder",
+	"cached bytecode",
+};
+
+struct module_hit {
+	enum module_form form;
+	char *path;         /* the file that runs (the folder for a namespace) */
+	char *cached;       /* __pycache__ bytecode that runs instead of a source, or NULL */
+	const char *fails;  /* cause the import fails although this file is found first, or NULL */
+};
+
+static void hit_free(struct module_hit *h)
+{
+	free(h->path);
+	free(h->cached);
+	memset(h, 0, sizeof(*h));
+}
+
+static bool is_dir_entry(struct scan_ctx *ctx, const char *dir, const char *name, unsigned char type)
+{
+	char *path;
+	struct stat st;
+	bool yes;
+
+	if (type == DT_DIR)
+		return true;
+	if (type != DT_LNK && type != DT_UNKNOWN)
+		return false;
+	path = scan_path_join(dir, name);
+	yes = scan_fs_stat(&ctx->fs, path, &st) == 0 && S_ISDIR(st.st_mode);
+	free(path);
+	return yes;
+}
+
+/* True when an extension module file name fits the interpreter (any, when `in` is NULL). */
+static bool extension_fits(const char *file, size_t name_len, const struct scan_interp *in)
+{
+	const char *rest = file + name_len;
+	size_t len = strlen(rest);
+	char tag[32];
+
+	if (rest[0] != '.' || len < 3 || strcmp(rest + len - 3, ".so") != 0)
+		return false;
+	if (strcmp(rest, ".so") == 0 || in == NULL)
+		return true;
+	if (in->ver.major == 2)
+		return false;
+	if (strcmp(rest, ".abi3.so") == 0)
+		return true;
+	snprintf(tag, sizeof(tag), ".cpython-%d%d%s-", in->ver.major, in->ver.minor,
+		 in->freethreaded ? "t" : "");
+	return strncmp(rest, tag, strlen(tag)) == 0;
+}
+
+/* Reads a little-endian 32-bit value. */
+static uint32_t le32(const unsigned char *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Reads the first bytes of a file; false when it cannot be read. */
+static bool read_head(struct scan_ctx *ctx, const char *path, unsigned char *out, size_t want,
+		      struct stat *st)
+{
+	struct scan_file f;
+	bool ok;
+
+	if (scan_fs_read(&ctx->fs, path, &f) != SCAN_READ_OK)
+		return false;
+	ok = f.size >= want;
+	if (ok)
+		memcpy(out, f.data, want);
+	*st = f.st;
+	scan_file_free(&f);
+	return ok;
+}
+
+/*
+ * True when the bytecode at `pyc` is what the interpreter uses for `source`:
+ * the magic number is this version's, and the header's source mtime and
+ * size (PEP 552 flags 0; 3.3+ layout; 2.7 has the mtime only) match the
+ * source, or it is an unchecked hash-based file (flags 1).
+ */
+static bool cached_matches(struct scan_ctx *ctx, const struct scan_interp *in, const char *pyc,
+			   const struct stat *source)
+{
+	unsigned char h[16];
+	struct stat st;
+	unsigned magic = scan_pyc_magic(&in->ver);
+	bool pep552 = in->ver.major == 3 && in->ver.minor >= 7;
+
+	if (magic == 0 || !read_head(ctx, pyc, h, in->ver.major == 2 ? 8 : pep552 ? 16 : 12, &st))
+		return false;
+	if ((unsigned)(h[0] | h[1] << 8) != magic)
+		return false;
+	if (in->ver.major == 2)
+		return le32(h + 4) == (uint32_t)source->st_mtime;
+	if (pep552) {
+		uint32_t flags = le32(h + 4);
+
+		if (flags == 1)
+			return true; /* hash-based, unchecked: used whatever the source says */
+		if (flags != 0)
+			return false; /* NOTE: checked hash-based .pyc files need SipHash of the source; treated as not used */
+		return le32(h + 8) == (uint32_t)source->st_mtime &&
+		       le32(h + 12) == (uint32_t)source->st_size;
+	}
+	return le32(h + 4) == (uint32_t)source->st_mtime && le32(h + 8) == (uint32_t)source->st_size;
+}
+
+/* The bytecode cache path for DIR/NAME.py: __pycache__/NAME.cpython-XY.pyc (2.7: NAME.pyc beside it). */
+static char *cache_path(const struct scan_interp *in, const char *dir, const char *name)
+{
+	struct buf b = BUF_INIT;
+
+	if (in->ver.major == 2)
+		buf_printf(&b, "%s/%s.pyc", dir, name);
+	else
+		buf_printf(&b, "%s/__pycache__/%s.cpython-%d%d.pyc", dir, name, in->ver.major,
+			   in->ver.minor);
+	return buf_detach(&b);
+}
+
+/* A package folder: __init__ in any form makes it a package, else a namespace portion. */
+static bool find_package(struct scan_ctx *ctx, const struct scan_interp *in, const char *dir,
+			 const char *name, struct module_hit *hit)
+{
+	char *pkg = scan_path_join(dir, name);
+	const struct scan_dir *sub = scan_listing(ctx, pkg);
+	static const char *const inits[] = { "__init__.py", "__init__.pyc", "__init__.so" };
+
+	for (size_t i = 0; sub != NULL && i < sub->n; i++) {
+		for (size_t k = 0; k < sizeof(inits) / sizeof(inits[0]); k++) {
+			bool match = strcmp(sub->v[i].name, inits[k]) == 0 ||
+				     (k == 2 && extension_fits(sub->v[i].name, 8, in) &&
+				      strncmp(sub->v[i].name, "__init__", 8) == 0);
+
+			if (match) {
+				hit->form = FORM_PACKAGE;
+				hit->path = scan_path_join(pkg, sub->v[i].name);
+				free(pkg);
+				return true;
+			}
+		}
+	}
+	hit->form = FORM_NAMESPACE;
+	hit->path = pkg;
+	return false;
+}
+
+/* Extension modules, in the interpreter's suffix order (tagged, abi3, plain). */
+static bool find_extension(const struct scan_dir *d, const struct scan_interp *in, const char *dir,
+			   const char *name, struct module_hit *hit)
+{
+	size_t len = strlen(name);
+
+	/* Pass 0: the version-tagged name, 1: .abi3.so, 2: plain .so (importlib's suffix order). */
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < d->n; i++) {
+			const char *file = d->v[i].name;
+			int rank;
+
+			if (strncmp(file, name, len) != 0 || !extension_fits(file, len, in))
+				continue;
+			rank = strcmp(file + len, ".so") == 0 ? 2 : strcmp(file + len, ".abi3.so") == 0;
+			if (rank == pass) {
+				hit->form = FORM_EXTENSION;
+				hit->path = scan_path_join(dir, file);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void find_source(struct scan_ctx *ctx, const struct scan_interp *in, const char *dir,
+			const char *name, struct module_hit *hit)
+{
+	struct stat st;
+	char *cached;
+
+	hit->form = FORM_SOURCE;
+	hit->path = xstrdup(scan_printf(ctx, "%s/%s.py", dir, name));
+	if (in == NULL || scan_fs_stat(&ctx->fs, hit->path, &st) != 0)
+		return;
+	cached = cache_path(in, dir, name);
+	if (cached_matches(ctx, in, cached, &st))
+		hit->cached = cached;
+	else
+		free(cached);
+}
+
+static void find_bytecode(struct scan_ctx *ctx, const struct scan_interp *in, const char *dir,
+			  const char *name, struct module_hit *hit)
+{
+	unsigned char h[4];
+	struct stat st;
+
+	hit->form = FORM_BYTECODE;
+	hit->path = xstrdup(scan_printf(ctx, "%s/%s.pyc", dir, name));
+	if (in == NULL)
+		return;
+	if (!read_head(ctx, hit->path, h, 4, &st) || scan_pyc_magic(&in->ver) == 0 ||
+	    (unsigned)(h[0] | h[1] << 8) != scan_pyc_magic(&in->ver))
+		hit->fails = "its magic number is for another Python version: the import fails "
+			     "(\"bad magic number\") and site ignores it, so nothing runs";
+}
+
+/*
+ * What importing NAME finds in one folder, as FileFinder (or Python 2's
+ * imp) does: true when the search stops here. A namespace folder does not
+ * stop it; it is returned in `ns` for when nothing else is found.
+ */
+static bool find_in_dir(struct scan_ctx *ctx, const struct scan_interp *in, const char *dir,
+			const char *name, struct module_hit *hit, struct module_hit *ns)
+{
+	const struct scan_dir *d = scan_listing(ctx, dir);
+	struct buf probe = BUF_INIT;
+	unsigned char type;
+	bool found = false;
+
+	memset(hit, 0, sizeof(*hit));
+	if (d == NULL)
+		return false;
+	if (scan_listing_has(d, name, &type) && is_dir_entry(ctx, dir, name, type)) {
+		if (find_package(ctx, in, dir, name, hit))
+			return true;
+		if (ns->path == NULL)
+			*ns = *hit;
+		else
+			hit_free(hit);
+		memset(hit, 0, sizeof(*hit));
+	}
+	if (find_extension(d, in, dir, name, hit))
+		return true;
+
+	buf_printf(&probe, "%s.py", name);
+	if (scan_listing_has(d, probe.data, NULL)) {
+		find_source(ctx, in, dir, name, hit);
+		found = true;
+	} else {
+		buf_putc(&probe, 'c');
+		if (scan_listing_has(d, probe.data, NULL)) {
+			find_bytecode(ctx, in, dir, name, hit);
+			found = true;
+		}
+	}
+	buf_free(&probe);
+	return found;
+}
+
+/* Fills a finding with the module file's facts, once. */
+static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kind, const char *path,
+					   enum module_form form)
+{
+	struct scan_finding *f = scan_finding_at(ctx, kind, path, false, 0, 0);
+	struct scan_file file;
+	enum scan_read_status status;
+	char *real;
+
+	if (f == NULL || f->has_stat || form == FORM_NAMESPACE)
+		return f;
+	f->executes = true;
+	status = scan_fs_read(&ctx->fs, path, &file);
+	if (status == SCAN_READ_OK) {
+		scan_sha256_hex(file.data, file.size, f->sha256);
+		f->code = file.data;
+		f->code_len = file.size;
+		f->st = file.st;
+		f->has_stat = true;
+	} else {
+		scan_finding_reason(f, "%s", scan_read_status_text(status, file.err));
+	}
+	scan_finding_reason(f, "%s", form_names[form]);
+	real = scan_fs_resolve(&ctx->fs, path, true);
+	if (real && strcmp(real, path) != 0)
+		scan_finding_reason(f, "a symlink to %s", real);
+	free(real);
+	return f;
+}
+
+/* The import of one customize module through `path`. */
+static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
+			const char *name)
+{
+	const struct scan_interp *in = &ctx->interps[interp];
+	struct module_hit ns = { 0 }, hit;
+	const char *winner = NULL;
+
+	for (size_t i = 0; i < path->n; i++) {
+		struct scan_finding *f;
+
+		if (!find_in_dir(ctx, in, path->dirs[i], name, &hit, &ns))
+			continue;
+		f = module_finding(ctx, name, hit.path, hit.form);
+		if (f == NULL) {
+			hit_free(&hit);
+			continue;
+		}
+		if (winner != NULL) {
+			scan_finding_note(f, interp, CAUSE_SHADOWED);
+			scan_finding_reason(f, "shadowed by %s for %s", winner, in->exe);
+		} else if (hit.fails) {
+			scan_finding_reason(f, "%s", hit.fails);
+			scan_finding_note(f, interp, "magic number of another version");
+			winner = scan_strdup(ctx, hit.path);
+		} else if (hit.cached) {
+			struct scan_finding *c = module_finding(ctx, name, hit.cached, FORM_CACHED);
+
+			scan_finding_note(f, interp, CAUSE_CACHED);
+			scan_finding_reason(f, "%s runs instead: its header matches this source's mtime and "
+					    "size, so its code is used even if it differs", hit.cached);
+			if (c != NULL) {
+				scan_finding_add_interp(c, interp);
+				scan_finding_reason(c, "cached bytecode of %s, used in its place", hit.path);
+			}
+			winner = scan_strdup(ctx, hit.path);
+		} else {
+			scan_finding_add_interp(f, interp);
+			winner = scan_strdup(ctx, hit.path);
+		}
+		hit_free(&hit);
+	}
+	if (winner == NULL && ns.path != NULL) {
+		struct scan_finding *f = scan_finding_at(ctx, name, ns.path, false, 0, 0);
+
+		if (f != NULL)
+			scan_finding_reason(f, "a namespace folder without __init__: imports, runs nothing");
+	}
+	hit_free(&ns);
+}
+
+void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
+		    bool user_enabled)
+{
+	find_module(ctx, interp, path, "sitecustomize");
+	if (user_enabled)
+		find_module(ctx, interp, path, "usercustomize");
+}
+
+/* Which interpreters a module form found outside their own sys.path would load. */
+static void add_fitting_interps(struct scan_ctx *ctx, struct scan_finding *f,
+				const struct module_hit *hit)
+{
+	for (size_t i = 0; i < ctx->ninterps; i++) {
+		const struct scan_interp *in = &ctx->interps[i];
+		bool fits = true;
+
+		if (hit->form == FORM_EXTENSION)
+			fits = extension_fits(scan_path_base(hit->path),
+					      strcspn(scan_path_base(hit->path), "."), in);
+		if (fits)
+			scan_finding_add_interp(f, i);
+	}
+}
+
+void scan_customize_in_folder(struct scan_ctx *ctx, const char *dir, const char *origin)
+{
+	static const char *const names[] = { "sitecustomize", "usercustomize" };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct module_hit ns = { 0 }, hit;
+		struct scan_finding *f;
+
+		if (!find_in_dir(ctx, NULL, dir, names[k], &hit, &ns)) {
+			hit_free(&ns);
+			continue;
+		}
+		f = module_finding(ctx, names[k], hit.path, hit.form);
+		if (f != NULL) {
+			add_fitting_interps(ctx, f, &hit);
+			scan_finding_reason(f, "in %s, a folder that %s puts ahead of the standard "
+					    "library: runs in every interpreter started with that setting",
+					    dir, origin);
+		}
+		hit_free(&hit);
+		hit_free(&ns);
+	}
+}

@@ -1,0 +1,35 @@
+/*
+ * The customize stage: which sitecustomize and usercustomize module, in any
+ * importable form, an interpreter imports after its .pth files, and which
+ * ones are shadowed.
+ *
+ * Import order within one sys.path folder follows importlib's FileFinder: a
+ * package folder with __init__ first, then extension modules, source, and
+ * sourceless bytecode; a folder without __init__ is a namespace portion,
+ * used only when no folder has anything else. A source file whose cached
+ * __pycache__/NAME.cpython-XY.pyc has a header matching the source's mtime
+ * and size runs the cached code, which can differ from the source.
+ *
+ * Ownership: findings go to the struct scan_ctx.
+ */
+#ifndef SW_SCAN_CUSTOM_H
+#define SW_SCAN_CUSTOM_H
+
+#include "scan_model.h"
+#include "scan_site.h"
+
+/*
+ * Records the sitecustomize (and, when `user_enabled`, usercustomize) that
+ * interpreter `interp` imports through `path`, and the shadowed ones.
+ */
+void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
+		    bool user_enabled);
+
+/*
+ * Reports every customize module in a folder that an environment setting
+ * puts ahead of the standard library (a PYTHONPATH element). `origin` names
+ * the setting ("PYTHONPATH in /etc/environment:2").
+ */
+void scan_customize_in_folder(struct scan_ctx *ctx, const char *dir, const char *origin);
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * Output of scan findings: NDJSON (one finding a line), one JSON document
+ * (the form --baseline reads back), or a table for people.
+ *
+ * Paths and lines may hold bytes that are not UTF-8; JSON cannot carry
+ * them, so each such byte is written as the four characters \xNN (with the
+ * backslash escaped), which keeps the output valid and the byte visible.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan.h"
+#include "scan_pth.h"
+#include "util/xalloc.h"
+
+#define TEXT_MAX 512 /* bytes of a line shown in a finding's "text" */
+
+static void json_text(struct buf *b, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	buf_putc(b, '"');
+	while (i < len) {
+		size_t valid = scan_utf8_invalid_at(s + i, len - i);
+
+		if (valid > 0) {
+			struct buf part = BUF_INIT;
+
+			/* buf_json_string escapes quotes and control characters; strip its quotes. */
+			buf_json_string(&part, s + i, valid);
+			buf_append(b, part.data + 1, part.len - 2);
+			buf_free(&part);
+			i += valid;
+		} else {
+			buf_printf(b, "\\\\x%02x", (unsigned char)s[i]);
+			i++;
+		}
+	}
+	buf_putc(b, '"');
+}
+
+static void json_cstr(struct buf *b, const char *s)
+{
+	json_text(b, s, strlen(s));
+}
+
+static void interpreter_json(struct buf *b, const struct scan_interp *in)
+{
+	buf_puts(b, "{\"path\":");
+	json_cstr(b, in->exe);
+	buf_puts(b, ",\"version\":");
+	json_cstr(b, in->version);
+	buf_putc(b, '}');
+}
+
+static int compare_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void finding_json(const struct scan_ctx *ctx, const struct scan_finding *f, struct buf *b)
+{
+	size_t *order = xmalloc((f->ninterps + 1) * sizeof(*order));
+
+	buf_printf(b, "{\"verdict\":\"%s\",\"path\":", scan_verdict_name(f->verdict));
+	json_cstr(b, f->path);
+	buf_printf(b, ",\"kind\":\"%s\"", f->kind);
+	if (f->has_line)
+		buf_printf(b, ",\"line\":%zu,\"offset\":%zu", f->line, f->offset);
+	else
+		buf_puts(b, ",\"line\":null,\"offset\":null");
+	buf_puts(b, ",\"reason\":");
+	json_text(b, f->reasons.data ? f->reasons.data : "", f->reasons.len);
+
+	if (f->ninterps > 0) {
+		memcpy(order, f->interps, f->ninterps * sizeof(*order));
+		qsort(order, f->ninterps, sizeof(*order), compare_size);
+	}
+	buf_puts(b, ",\"interpreters\":[");
+	for (size_t i = 0; i < f->ninterps; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		interpreter_json(b, &ctx->interps[order[i]]);
+	}
+	buf_putc(b, ']');
+	free(order);
+
+	if (f->text != NULL) {
+		buf_puts(b, ",\"text\":");
+		json_text(b, f->text, f->text_len > TEXT_MAX ? TEXT_MAX : f->text_len);
+		if (f->text_len > TEXT_MAX)
+			buf_printf(b, ",\"text_truncated\":%zu", f->text_len);
+	}
+	if (f->sha256[0])
+		buf_printf(b, ",\"sha256\":\"%s\"", f->sha256);
+	if (f->has_stat)
+		buf_printf(b, ",\"uid\":%u,\"mode\":\"%04o\",\"size\":%lld", (unsigned)f->st.st_uid,
+			   (unsigned)(f->st.st_mode & 07777), (long long)f->st.st_size);
+	if (f->evidence) {
+		buf_puts(b, ",\"evidence\":");
+		json_cstr(b, f->evidence);
+	}
+	if (f->changed)
+		buf_puts(b, ",\"changed\":true");
+	buf_printf(b, ",\"fingerprint\":\"%s\"}", f->fingerprint ? f->fingerprint : "");
+}
+
+static int compare_findings(const void *a, const void *b)
+{
+	const struct scan_finding *x = *(const struct scan_finding *const *)a;
+	const struct scan_finding *y = *(const struct scan_finding *const *)b;
+	int c;
+
+	if (x->verdict != y->verdict)
+		return x->verdict > y->verdict ? -1 : 1;
+	c = strcmp(x->path, y->path);
+	if (c != 0)
+		return c;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return strcmp(x->kind, y->kind);
+}
+
+static void interpreters_json(const struct scan_ctx *ctx, struct buf *b)
+{
+	buf_puts(b, "\"interpreters\":[");
+	for (size_t i = 0; i < ctx->ninterps; i++) {
+		const struct scan_interp *in = &ctx->interps[i];
+
+		buf_puts(b, i ? ",{\"path\":" : "{\"path\":");
+		json_cstr(b, in->exe);
+		buf_puts(b, ",\"version\":");
+		json_cstr(b, in->version);
+		buf_printf(b, ",\"version_source\":\"%s\",\"prefix\":", in->version_source);
+		json_cstr(b, in->prefix);
+		buf_printf(b, ",\"venv\":%s,\"debian\":%s,\"user_site\":%s,\"site_dirs\":[",
+			   in->venv ? "true" : "false", in->debian ? "true" : "false",
+			   in->user_site ? "true" : "false");
+		for (size_t k = 0; k < in->nsite_dirs; k++) {
+			if (k > 0)
+				buf_putc(b, ',');
+			json_cstr(b, in->site_dirs[k]);
+		}
+		buf_puts(b, "]}");
+	}
+	buf_putc(b, ']');
+}
+
+static void stats_json(const struct scan_ctx *ctx, struct buf *b)
+{
+	const struct scan_stats *s = &ctx->stats;
+
+	buf_printf(b, "\"stats\":{\"interpreters\":%zu,\"folders_searched\":%zu,\"site_dirs\":%zu,"
+		   "\"pth_files\":%zu,\"env_files\":%zu,\"processes\":%zu,\"files_read\":%zu,"
+		   "\"errors\":%zu}",
+		   ctx->ninterps, s->dirs_visited, s->site_dirs, s->pth_files, s->env_files,
+		   s->processes, ctx->fs.files_read, s->errors);
+}
+
+/* A short list of versions for the table: "3.11.2, 3.12.1 (+3)". */
+static void versions_cell(const struct scan_ctx *ctx, const struct scan_finding *f, struct buf *b)
+{
+	size_t shown = f->ninterps < 3 ? f->ninterps : 3;
+
+	for (size_t i = 0; i < shown; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", ctx->interps[f->interps[i]].version);
+	if (f->ninterps > shown)
+		buf_printf(b, " (+%zu)", f->ninterps - shown);
+	if (f->ninterps == 0)
+		buf_puts(b, "-");
+}
+
+static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f, FILE *out)
+{
+	struct buf where = BUF_INIT, versions = BUF_INIT;
+
+	buf_puts(&where, f->path);
+	if (f->has_line)
+		buf_printf(&where, ":%zu", f->line);
+	versions_cell(ctx, f, &versions);
+	fprintf(out, "%-9s %-15s %-24s %s\n", scan_verdict_name(f->verdict), f->kind, versions.data,
+		where.data);
+	if (f->reasons.len > 0)
+		fprintf(out, "          %s\n", f->reasons.data);
+	buf_free(&where);
+	buf_free(&versions);
+}
+
+void scan_output(struct scan_ctx *ctx, enum scan_format format, FILE *out)
+{
+	struct scan_finding **sorted = xmalloc((ctx->nfindings + 1) * sizeof(*sorted));
+	size_t n = 0;
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < ctx->nfindings; i++) {
+		if (!ctx->findings[i]->suppressed)
+			sorted[n++] = ctx->findings[i];
+	}
+	qsort(sorted, n, sizeof(*sorted), compare_findings);
+
+	if (format == SCAN_FORMAT_TABLE) {
+		fprintf(out, "%-9s %-15s %-24s %s\n", "VERDICT", "KIND", "INTERPRETERS", "PATH");
+		for (size_t i = 0; i < n; i++)
+			table_row(ctx, sorted[i], out);
+		fprintf(out, "\n%zu findings; %zu interpreters, %zu .pth files, %zu errors\n", n,
+			ctx->ninterps, ctx->stats.pth_files, ctx->stats.errors);
+	} else if (format == SCAN_FORMAT_JSON) {
+		buf_puts(&b, "{\"scanner\":\"sitewatch scan\",\"root\":");
+		json_cstr(&b, ctx->opt.root ? ctx->opt.root : "/");
+		buf_putc(&b, ',');
+		interpreters_json(ctx, &b);
+		buf_puts(&b, ",\"findings\":[");
+		for (size_t i = 0; i < n; i++) {
+			buf_puts(&b, i ? ",\n" : "\n");
+			finding_json(ctx, sorted[i], &b);
+		}
+		buf_puts(&b, "],");
+		stats_json(ctx, &b);
+		buf_puts(&b, "}\n");
+		fwrite(b.data, 1, b.len, out);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			buf_clear(&b);
+			finding_json(ctx, sorted[i], &b);
+			buf_putc(&b, '\n');
+			fwrite(b.data, 1, b.len, out);
+		}
+	}
+	buf_free(&b);
+	free(sorted);
+}

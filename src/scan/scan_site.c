@@ -1,0 +1,647 @@
+/*
+ * The site stage: .pth files as each interpreter reads them. See scan_site.h.
+ *
+ * The order follows site.main(): the venv's site folders (processed twice
+ * per start, because site.venv() and site.addsitepackages() both add them),
+ * the user site, then the system site folders. Within a folder, the `*.pth`
+ * names in sorted order; within a file, the lines in order, until a line
+ * raises (before 3.15) or ends the start-up.
+ */
+#include "scan_site.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_custom.h"
+#include "scan_hash.h"
+#include "scan_pth.h"
+#include "util/xalloc.h"
+
+/* Why an interpreter does not run a line; grouped by these texts in the reason. */
+static const char CAUSE_HIDDEN[] = "skips .pth names that start with '.'";
+static const char CAUSE_STOPPED[] = "an earlier line of the file raises (\"Remainder of file ignored\")";
+static const char CAUSE_FATAL[] = "an earlier hook ends the start-up";
+static const char CAUSE_DORMANT[] = "leading whitespace: not an import line before 3.15";
+static const char CAUSE_BOM[] = "a BOM in front: not an import line before 3.13";
+static const char CAUSE_DECODE[] = "the file is not valid UTF-8: start-up fails before this line";
+static const char CAUSE_NO_TARGET[] = "the path does not exist";
+
+/* Module names compiled into common CPython builds (sys.builtin_module_names), 2.7 and 3.x. */
+static const char *const builtin_modules[] = {
+	"__builtin__", "_abc", "_ast", "_bisect", "_blake2", "_codecs", "_collections", "_contextvars",
+	"_csv", "_datetime", "_functools", "_heapq", "_imp", "_io", "_locale", "_md5", "_opcode",
+	"_operator", "_pickle", "_posixsubprocess", "_random", "_sha1", "_sha2", "_sha256", "_sha3",
+	"_sha512", "_signal", "_socket", "_sre", "_stat", "_statistics", "_string", "_struct",
+	"_symtable", "_thread", "_tokenize", "_tracemalloc", "_typing", "_warnings", "_weakref",
+	"array", "atexit", "binascii", "cmath", "errno", "exceptions", "faulthandler", "fcntl", "gc",
+	"grp", "imp", "itertools", "marshal", "math", "posix", "pwd", "pyexpat", "select", "signal",
+	"sys", "thread", "time", "unicodedata", "xxsubtype", "zipimport", "zlib",
+};
+
+/* One .pth file, read once for every interpreter that reads it. */
+struct pth_file {
+	enum scan_read_status status;
+	struct scan_file file;
+	char sha256[65];
+};
+
+/* The walk of one interpreter (and user base) through its site folders. */
+struct site_walk {
+	struct scan_ctx *ctx;
+	size_t interp;
+	const struct scan_interp *in;
+	struct scan_syspath path;
+	bool fatal;      /* a hook ended the start-up: nothing after it runs */
+	size_t nvenv;    /* sys.path entries up to and including the venv's site folders */
+};
+
+void scan_syspath_add(struct scan_syspath *p, const char *dir)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (strcmp(p->dirs[i], dir) == 0)
+			return;
+	}
+	p->dirs = xgrow(p->dirs, &p->cap, p->n + 1, sizeof(*p->dirs));
+	p->dirs[p->n++] = xstrdup(dir);
+}
+
+void scan_syspath_free(struct scan_syspath *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->dirs[i]);
+	free(p->dirs);
+	memset(p, 0, sizeof(*p));
+}
+
+static char empty_listing;
+
+const struct scan_dir *scan_listing(struct scan_ctx *ctx, const char *dir)
+{
+	void **slot = strmap_upsert(&ctx->listings, dir, strlen(dir));
+	struct scan_dir *d;
+
+	if (*slot == &empty_listing)
+		return NULL;
+	if (*slot != NULL)
+		return *slot;
+	d = xmalloc(sizeof(*d));
+	if (scan_fs_list(&ctx->fs, dir, d) != 0) {
+		free(d);
+		*slot = &empty_listing;
+		return NULL;
+	}
+	if (d->truncated)
+		scan_error(ctx, dir, "folder has more than %zu entries (--max-dir-entries): the rest is not read",
+			   ctx->opt.max_dir_entries);
+	*slot = d;
+	return d;
+}
+
+bool scan_listing_has(const struct scan_dir *d, const char *name, unsigned char *type)
+{
+	size_t lo = 0, hi = d ? d->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d->v[mid].name, name);
+
+		if (c == 0) {
+			if (type)
+				*type = d->v[mid].type;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* True when a listing has NAME.py, NAME.pyc, NAME/ or NAME.<anything>.so / NAME.so. */
+static bool module_in_listing(const struct scan_dir *d, const char *name)
+{
+	size_t len = strlen(name);
+	struct buf probe = BUF_INIT;
+	bool found = false;
+	size_t lo = 0, hi = d ? d->n : 0;
+
+	buf_printf(&probe, "%s.py", name);
+	found = scan_listing_has(d, name, NULL) || scan_listing_has(d, probe.data, NULL);
+	buf_putc(&probe, 'c');
+	found = found || scan_listing_has(d, probe.data, NULL);
+	buf_free(&probe);
+	if (found || d == NULL)
+		return found;
+
+	/* Extension modules: NAME.so, NAME.abi3.so, NAME.cpython-311-x86_64-linux-gnu.so. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncmp(d->v[mid].name, name, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < d->n && strncmp(d->v[i].name, name, len) == 0; i++) {
+		const char *rest = d->v[i].name + len;
+		size_t rlen = strlen(rest);
+
+		if (rest[0] == '.' && rlen >= 3 && strcmp(rest + rlen - 3, ".so") == 0)
+			return true;
+	}
+	return false;
+}
+
+bool scan_module_exists(struct scan_ctx *ctx, const struct scan_syspath *p, size_t upto,
+			const char *name, size_t len)
+{
+	char *copy = xstrndup(name, len);
+	bool found = false;
+
+	for (size_t i = 0; i < sizeof(builtin_modules) / sizeof(builtin_modules[0]) && !found; i++)
+		found = strcmp(copy, builtin_modules[i]) == 0;
+	for (size_t i = 0; i < upto && i < p->n && !found; i++)
+		found = module_in_listing(scan_listing(ctx, p->dirs[i]), copy);
+	free(copy);
+	return found;
+}
+
+static struct pth_file *read_pth(struct scan_ctx *ctx, const char *path)
+{
+	void **slot = strmap_upsert(&ctx->pth_cache, path, strlen(path));
+	struct pth_file *pf;
+
+	if (*slot != NULL)
+		return *slot;
+	pf = xcalloc(1, sizeof(*pf));
+	pf->status = scan_fs_read(&ctx->fs, path, &pf->file);
+	if (pf->status == SCAN_READ_OK)
+		scan_sha256_hex(pf->file.data, pf->file.size, pf->sha256);
+	ctx->stats.pth_files++;
+	*slot = pf;
+	return pf;
+}
+
+/* The finding for one logical line of a .pth file, with the file's facts. */
+static struct scan_finding *line_finding(struct site_walk *w, const char *path,
+					 const struct pth_file *pf, const struct scan_pth_line *l)
+{
+	/* The first line starts at byte 0 even when 3.13 drops a BOM in front of it. */
+	size_t offset = l->offset == 3 && l->number == 1 ? 0 : l->offset;
+	struct scan_finding *f = scan_finding_at(w->ctx, "pth", path, true, l->line, offset);
+
+	if (f == NULL)
+		return NULL;
+	scan_finding_set_text(f, l->text, l->len);
+	if (f->sha256[0] == '\0') {
+		memcpy(f->sha256, pf->sha256, sizeof(f->sha256));
+		f->st = pf->file.st;
+		f->has_stat = true;
+		f->hidden_name = scan_path_base(path)[0] == '.';
+	}
+	return f;
+}
+
+/* A file-level finding of a .pth (no line): decode errors, caps, FIFOs. */
+static struct scan_finding *file_finding(struct site_walk *w, const char *path)
+{
+	return scan_finding_at(w->ctx, "pth", path, false, 0, 0);
+}
+
+struct import_check {
+	struct site_walk *w;
+	const char *missing;
+	size_t missing_len;
+};
+
+static bool check_import(const char *name, size_t len, void *arg)
+{
+	struct import_check *c = arg;
+
+	if (c->w->in->stdlib == NULL ||
+	    scan_module_exists(c->w->ctx, &c->w->path, c->w->path.n, name, len))
+		return true;
+	c->missing = name;
+	c->missing_len = len;
+	return false;
+}
+
+/*
+ * An executed line: who runs it, and whether it stops the file (an import
+ * that no folder on sys.path can satisfy, a bare raise) or the start-up.
+ */
+static void run_import_line(struct site_walk *w, struct scan_finding *f,
+			    const struct scan_pth_line *l, bool in_venv, bool *stopped)
+{
+	struct import_check check = { w, NULL, 0 };
+	enum scan_line_effect effect = scan_pth_effect(l->text, l->len);
+
+	f->executes = true;
+	scan_finding_add_interp(f, w->interp);
+	if (in_venv)
+		scan_finding_reason(f, "in a virtual environment's site folder: runs twice per start");
+
+	if (effect == SCAN_EFFECT_EXITS) {
+		f->fatal = true;
+		scan_finding_reason(f, "ends the interpreter (sys.exit or the like): every start of the "
+				    "interpreters listed fails (\"Fatal Python error: init_import_site\")");
+		w->fatal = true;
+		return;
+	}
+	if (effect == SCAN_EFFECT_RAISES) {
+		*stopped = true;
+		scan_finding_reason(f, "raises: the lines after it in this file do not run (before 3.15)");
+		return;
+	}
+	if (!scan_pth_each_import(l->text, l->len, check_import, &check)) {
+		*stopped = true;
+		scan_finding_reason(f, "imports '%.*s', which no folder on sys.path holds at that point "
+				    "for %s: it raises, and the lines after it in this file do not run "
+				    "(before 3.15)", (int)check.missing_len, check.missing, w->in->version);
+	}
+}
+
+/* Lexical os.path.abspath(os.path.join(site, text)). */
+static char *make_path(const char *site, const char *text, size_t len)
+{
+	struct buf joined = BUF_INIT;
+	struct buf out = BUF_INIT;
+	const char *p;
+
+	if (len == 0 || text[0] != '/') {
+		buf_puts(&joined, site);
+		buf_putc(&joined, '/');
+	}
+	buf_append(&joined, text, len);
+	for (p = joined.data; *p;) {
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (out.len > 0 && out.data[out.len - 1] != '/')
+				out.len--;
+			if (out.len > 0)
+				out.len--;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			buf_putc(&out, '/');
+			buf_append(&out, p, n);
+		}
+		p = *end ? end + 1 : end;
+	}
+	buf_free(&joined);
+	if (out.len == 0)
+		buf_putc(&out, '/');
+	out.data[out.len] = '\0';
+	return buf_detach(&out);
+}
+
+/* A path line: the folder (or file) it adds to sys.path when it exists. */
+static void path_line(struct site_walk *w, struct scan_finding *f, const char *site,
+		      const struct scan_pth_line *l)
+{
+	const char *text;
+	size_t len;
+	struct stat st;
+	char *target;
+
+	scan_pth_path_text(l, &w->in->rules, &text, &len);
+	if (memchr(text, '\0', len) != NULL)
+		return;
+	target = make_path(site, text, len);
+	if (scan_fs_stat(&w->ctx->fs, target, &st) == 0) {
+		scan_finding_add_interp(f, w->interp);
+		scan_syspath_add(&w->path, target);
+		if (S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+			scan_finding_reason(f, "adds %s, which every user can write to", target);
+		else if (st.st_uid != 0 && st.st_uid != f->st.st_uid)
+			scan_finding_reason(f, "adds %s, owned by uid %u, not by the .pth file's owner",
+					    target, (unsigned)st.st_uid);
+		else
+			scan_finding_reason(f, "adds %s to sys.path", target);
+	} else {
+		scan_finding_note(f, w->interp, CAUSE_NO_TARGET);
+	}
+	free(target);
+}
+
+/* One line under this interpreter's rules. */
+static void process_line(struct site_walk *w, const char *path, const char *site,
+			 const struct pth_file *pf, const struct scan_pth_line *l, bool in_venv,
+			 bool *stopped)
+{
+	struct scan_finding *f;
+
+	if (l->kind == SCAN_LINE_BLANK || l->kind == SCAN_LINE_COMMENT)
+		return;
+	f = line_finding(w, path, pf, l);
+	if (f == NULL)
+		return;
+	if (*stopped) {
+		scan_finding_note(f, w->interp, CAUSE_STOPPED);
+		return;
+	}
+	switch (l->kind) {
+	case SCAN_LINE_IMPORT:
+		run_import_line(w, f, l, in_venv, stopped);
+		break;
+	case SCAN_LINE_DORMANT:
+		f->dormant = true;
+		scan_finding_note(f, w->interp, CAUSE_DORMANT);
+		break;
+	default:
+		if (l->hidden_by_bom) {
+			f->dormant = true;
+			scan_finding_note(f, w->interp, CAUSE_BOM);
+		}
+		path_line(w, f, site, l);
+		break;
+	}
+}
+
+/* Lines that exist for this version but are never reached: notes only. */
+static void note_rest(struct site_walk *w, const char *path, const struct pth_file *pf,
+		      const struct scan_pth_text *t, size_t from, const char *cause)
+{
+	for (size_t i = from; i < t->n; i++) {
+		const struct scan_pth_line *l = &t->lines[i];
+		struct scan_finding *f;
+
+		if (l->kind == SCAN_LINE_BLANK || l->kind == SCAN_LINE_COMMENT)
+			continue;
+		f = line_finding(w, path, pf, l);
+		if (f != NULL) {
+			f->executes |= l->kind == SCAN_LINE_IMPORT;
+			f->dormant |= l->kind == SCAN_LINE_DORMANT;
+			scan_finding_note(f, w->interp, cause);
+		}
+	}
+}
+
+/* A decode error: the lines read before it run, then the start-up fails. */
+static size_t decode_error(struct site_walk *w, const char *path, const struct scan_pth_text *t)
+{
+	struct scan_finding *f = file_finding(w, path);
+
+	if (f != NULL) {
+		f->fatal = true;
+		f->executes = true;
+		scan_finding_add_interp(f, w->interp);
+		scan_finding_reason(f, "not valid UTF-8 at byte %zu: every start of the interpreters "
+				    "listed fails (\"Fatal Python error: init_import_site\")",
+				    t->error_offset);
+	}
+	return t->lines_before_error;
+}
+
+/* A .pth name that cannot be read as a file. */
+static void unreadable_pth(struct site_walk *w, const char *path, const struct pth_file *pf)
+{
+	struct scan_finding *f;
+
+	if (pf->status == SCAN_READ_NOT_REGULAR && S_ISDIR(pf->file.st.st_mode))
+		return; /* open() fails with an OSError, which site.addpackage() ignores */
+	if (pf->status == SCAN_READ_ABSENT)
+		return; /* a dangling symlink: the same OSError */
+	f = file_finding(w, path);
+	if (f == NULL)
+		return;
+	scan_finding_add_interp(f, w->interp);
+	f->executes = true;
+	if (pf->status == SCAN_READ_NOT_REGULAR && S_ISFIFO(pf->file.st.st_mode)) {
+		f->fatal = true;
+		scan_finding_reason(f, "a FIFO named .pth: the interpreters listed block at start-up "
+				    "until something writes to it");
+	} else if (pf->status == SCAN_READ_TOO_BIG) {
+		scan_finding_reason(f, "%zu bytes, larger than --max-file-size (%zu): not analysed",
+				    pf->file.size, w->ctx->opt.max_file_size);
+	} else {
+		scan_finding_reason(f, "%s: not analysed",
+				    scan_read_status_text(pf->status, pf->file.err));
+	}
+}
+
+static void process_pth(struct site_walk *w, const char *site, const char *name, bool in_venv)
+{
+	char *path = scan_path_join(site, name);
+	struct pth_file *pf = read_pth(w->ctx, path);
+	struct scan_pth_text t;
+	bool hidden = name[0] == '.' && w->in->rules.skip_hidden;
+	bool stopped = false;
+	size_t upto;
+
+	if (pf->status != SCAN_READ_OK) {
+		if (!hidden)
+			unreadable_pth(w, path, pf);
+		free(path);
+		return;
+	}
+	scan_pth_read(pf->file.data, pf->file.size, &w->in->rules, w->ctx->opt.max_pth_lines, &t);
+	if (t.truncated)
+		scan_error(w->ctx, path, "more than %zu lines (--max-pth-lines): the rest is not analysed",
+			   w->ctx->opt.max_pth_lines);
+
+	if (hidden) {
+		note_rest(w, path, pf, &t, 0, CAUSE_HIDDEN);
+	} else {
+		upto = t.decode_error ? decode_error(w, path, &t) : t.n;
+		for (size_t i = 0; i < upto && !w->fatal; i++) {
+			process_line(w, path, site, pf, &t.lines[i], in_venv, &stopped);
+			if (stopped && w->in->rules.continue_on_error)
+				stopped = false;
+		}
+		if (t.decode_error) {
+			w->fatal = true;
+			note_rest(w, path, pf, &t, upto, CAUSE_DECODE);
+		}
+	}
+	scan_pth_free(&t);
+	free(path);
+}
+
+static bool is_pth_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 4 && strcmp(name + len - 4, ".pth") == 0;
+}
+
+/* site.addsitedir(): the folder joins sys.path, then its .pth files in sorted order. */
+static void process_site(struct site_walk *w, const char *site, bool in_venv)
+{
+	const struct scan_dir *d = scan_listing(w->ctx, site);
+
+	scan_syspath_add(&w->path, site);
+	for (size_t i = 0; d != NULL && i < d->n && !w->fatal; i++) {
+		if (is_pth_name(d->v[i].name))
+			process_pth(w, site, d->v[i].name, in_venv);
+	}
+}
+
+/* Every later line of every later file is never reached: noted for the report. */
+static void note_after_fatal(struct site_walk *w, const char **sites, size_t nsites)
+{
+	for (size_t s = 0; s < nsites; s++) {
+		const struct scan_dir *d = scan_listing(w->ctx, sites[s]);
+
+		for (size_t i = 0; d != NULL && i < d->n; i++) {
+			char *path;
+			struct pth_file *pf;
+			struct scan_pth_text t;
+
+			if (!is_pth_name(d->v[i].name))
+				continue;
+			path = scan_path_join(sites[s], d->v[i].name);
+			pf = read_pth(w->ctx, path);
+			if (pf->status == SCAN_READ_OK) {
+				scan_pth_read(pf->file.data, pf->file.size, &w->in->rules,
+					      w->ctx->opt.max_pth_lines, &t);
+				note_rest(w, path, pf, &t, 0, CAUSE_FATAL);
+				scan_pth_free(&t);
+			}
+			free(path);
+		}
+	}
+}
+
+/* The ordered site folders of one walk: venv's, the user site, the system's. */
+static size_t walk_sites(const struct scan_interp *in, const char *user_site, const char **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < in->venv_sites; i++)
+		out[n++] = in->site_dirs[i];
+	if (user_site)
+		out[n++] = user_site;
+	for (size_t i = in->venv_sites; i < in->nsite_dirs; i++)
+		out[n++] = in->site_dirs[i];
+	return n;
+}
+
+/* One start of interpreter `i`, by a user whose user site is `user_site` (or none). */
+static void run_walk(struct scan_ctx *ctx, size_t i, const char *user_site)
+{
+	const struct scan_interp *in = &ctx->interps[i];
+	struct site_walk w = { ctx, i, in, { NULL, 0, 0 }, false, 0 };
+	const char **sites = xcalloc(in->nsite_dirs + 1, sizeof(*sites));
+	size_t nsites = walk_sites(in, user_site, sites);
+
+	if (in->stdlib) {
+		char *dynload = scan_path_join(in->stdlib, "lib-dynload");
+
+		scan_syspath_add(&w.path, in->stdlib);
+		scan_syspath_add(&w.path, dynload);
+		free(dynload);
+	}
+	for (size_t s = 0; s < nsites && !w.fatal; s++) {
+		process_site(&w, sites[s], s < in->venv_sites);
+		if (w.fatal)
+			note_after_fatal(&w, sites + s, nsites - s);
+	}
+	if (!w.fatal)
+		scan_customize(ctx, i, &w.path, in->user_site);
+	free(sites);
+	scan_syspath_free(&w.path);
+}
+
+/* The user site of a user base for this interpreter, if that folder exists. */
+static char *user_site_of(struct scan_ctx *ctx, const struct scan_interp *in, const char *base)
+{
+	char *site = scan_printf(ctx, "%s/lib/python%d.%d%s/site-packages", base, in->ver.major,
+				 in->ver.minor, in->freethreaded ? "t" : "");
+	struct stat st;
+
+	if (scan_fs_stat(&ctx->fs, site, &st) != 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return site;
+}
+
+void scan_sites(struct scan_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->ninterps; i++) {
+		const struct scan_interp *in = &ctx->interps[i];
+
+		ctx->stats.site_dirs += in->nsite_dirs;
+		run_walk(ctx, i, NULL);
+		for (size_t u = 0; in->user_site && u < ctx->nuserbases; u++) {
+			char *site = user_site_of(ctx, in, ctx->userbases[u].base);
+
+			if (site != NULL) {
+				ctx->stats.site_dirs++;
+				run_walk(ctx, i, site);
+			}
+		}
+	}
+}
+
+const struct strmap *scan_stdlib_names(struct scan_ctx *ctx, const struct scan_interp *in)
+{
+	void **slot;
+	const struct scan_dir *d;
+	struct strmap *names;
+
+	if (in->stdlib == NULL)
+		return NULL;
+	slot = strmap_upsert(&ctx->stdlib_names, in->stdlib, strlen(in->stdlib));
+	if (*slot != NULL)
+		return *slot;
+	names = xmalloc(sizeof(*names));
+	strmap_init(names);
+	*slot = names;
+	d = scan_listing(ctx, in->stdlib);
+	for (size_t i = 0; d != NULL && i < d->n; i++) {
+		const char *name = d->v[i].name;
+		size_t len = strcspn(name, ".");
+
+		if (len == 0 || strcmp(name, "site-packages") == 0 || strcmp(name, "dist-packages") == 0 ||
+		    strcmp(name, "sitecustomize.py") == 0 || strcmp(name, "usercustomize.py") == 0)
+			continue;
+		if (name[len] == '\0' || strcmp(name + len, ".py") == 0)
+			*strmap_upsert(names, name, len) = names;
+	}
+	return names;
+}
+
+bool scan_site_file(struct scan_ctx *ctx, const char *path, const char **data, size_t *len)
+{
+	struct pth_file *pf = strmap_get(&ctx->pth_cache, path, strlen(path));
+
+	if (pf == NULL || pf->status != SCAN_READ_OK)
+		return false;
+	*data = pf->file.data;
+	*len = pf->file.size;
+	return true;
+}
+
+static void free_listing(const char *key, size_t len, void *value, void *arg)
+{
+	(void)key;
+	(void)len;
+	(void)arg;
+	if (value != &empty_listing) {
+		scan_dir_free(value);
+		free(value);
+	}
+}
+
+static void free_pth(const char *key, size_t len, void *value, void *arg)
+{
+	struct pth_file *pf = value;
+
+	(void)key;
+	(void)len;
+	(void)arg;
+	scan_file_free(&pf->file);
+	free(pf);
+}
+
+void scan_site_free(struct scan_ctx *ctx)
+{
+	strmap_each(&ctx->listings, free_listing, NULL);
+	strmap_free(&ctx->listings);
+	strmap_each(&ctx->pth_cache, free_pth, NULL);
+	strmap_free(&ctx->pth_cache);
+}

@@ -1,0 +1,44 @@
+/*
+ * The site stage: for every interpreter (and, where its user site is read,
+ * for every user base), follows CPython's start-up over the site folders in
+ * order, reads each .pth file with that version's rules, records which
+ * lines run, and builds the sys.path that the customize stage searches.
+ *
+ * Ownership: folder listings and .pth bytes are cached in the struct
+ * scan_ctx for the whole scan and released by scan_site_free().
+ */
+#ifndef SW_SCAN_SITE_H
+#define SW_SCAN_SITE_H
+
+#include "scan_model.h"
+
+/* The start-up search path of one interpreter, in order. */
+struct scan_syspath {
+	char **dirs;   /* malloc()ed inner paths */
+	size_t n, cap;
+};
+
+void scan_syspath_add(struct scan_syspath *p, const char *dir);
+void scan_syspath_free(struct scan_syspath *p);
+
+/* Cached, sorted listing of a folder (symlinks followed inside the root); NULL when unlistable. */
+const struct scan_dir *scan_listing(struct scan_ctx *ctx, const char *dir);
+/* Binary search in a listing; sets *type to the entry's d_type. */
+bool scan_listing_has(const struct scan_dir *d, const char *name, unsigned char *type);
+
+/* True when `name` (len bytes, no dots) is a builtin module or a file or package in a path folder. */
+bool scan_module_exists(struct scan_ctx *ctx, const struct scan_syspath *p, size_t upto,
+			const char *name, size_t len);
+
+/* Runs the .pth stage and then the customize stage for every interpreter. */
+void scan_sites(struct scan_ctx *ctx);
+
+/* Names (without suffix) of the interpreter's standard-library modules, or NULL. */
+const struct strmap *scan_stdlib_names(struct scan_ctx *ctx, const struct scan_interp *in);
+
+/* The bytes of a .pth file that the site stage read, if it did. */
+bool scan_site_file(struct scan_ctx *ctx, const char *path, const char **data, size_t *len);
+
+void scan_site_free(struct scan_ctx *ctx);
+
+#endif

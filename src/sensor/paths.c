@@ -1,0 +1,232 @@
+/*
+ * Directory handle to path. open_by_handle_at(2) needs CAP_DAC_READ_SEARCH;
+ * a handle of a removed directory gives ESTALE.
+ */
+#include "paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "util/diag.h"
+#include "util/xalloc.h"
+
+/* The largest handle open_by_handle_at() takes (MAX_HANDLE_SZ in fcntl.h). */
+#define HANDLE_BYTES_MAX 128
+
+/* The suffix the kernel appends to the path of an unlinked folder. */
+#define DELETED_SUFFIX " (deleted)"
+
+void sensor_paths_init(struct sensor_paths *p)
+{
+	memset(p, 0, sizeof(*p));
+	strmap_init(&p->known);
+}
+
+static struct sensor_fs *find_fs(struct sensor_paths *p, const uint32_t fsid[2])
+{
+	for (size_t i = 0; i < p->nfs; i++) {
+		if (p->fs[i].fsid[0] == fsid[0] && p->fs[i].fsid[1] == fsid[1])
+			return &p->fs[i];
+	}
+	return NULL;
+}
+
+bool sensor_paths_add_fs(struct sensor_paths *p, const char *folder)
+{
+	struct statfs sfs;
+	uint32_t fsid[2];
+	int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (fstatfs(fd, &sfs) != 0) {
+		close(fd);
+		return false;
+	}
+	memcpy(fsid, &sfs.f_fsid, sizeof(fsid));
+	if (find_fs(p, fsid) != NULL) {
+		close(fd);
+		return true;
+	}
+
+	p->fs = xrealloc(p->fs, (p->nfs + 1) * sizeof(*p->fs));
+	p->fs[p->nfs].fsid[0] = fsid[0];
+	p->fs[p->nfs].fsid[1] = fsid[1];
+	p->fs[p->nfs].fd = fd;
+	p->fs[p->nfs].where = xstrdup(folder);
+	p->nfs++;
+	return true;
+}
+
+/* The key of a folder: its fsid and handle bytes. */
+static size_t make_key(const struct sensor_fan_dir *dir, char *key, size_t size)
+{
+	size_t n = sizeof(dir->fsid) + dir->handle_len;
+
+	if (n > size)
+		return 0;
+	memcpy(key, dir->fsid, sizeof(dir->fsid));
+	memcpy(key + sizeof(dir->fsid), dir->handle, dir->handle_len);
+	return n;
+}
+
+static void free_value(const char *key, size_t len, void *value, void *arg)
+{
+	(void)key;
+	(void)len;
+	(void)arg;
+	free(value);
+}
+
+static void remember(struct sensor_paths *p, const char *key, size_t klen, const struct buf *path)
+{
+	void **slot;
+
+	if (klen == 0)
+		return;
+	slot = strmap_upsert(&p->known, key, klen);
+	if (*slot != NULL && strcmp(*slot, path->data) == 0)
+		return;
+	free(*slot);
+	*slot = xstrndup(path->data, path->len);
+
+	if (p->known.count >= SENSOR_PATHS_KNOWN_MAX) {
+		strmap_each(&p->known, free_value, NULL);
+		strmap_free(&p->known);
+		strmap_init(&p->known);
+		p->known_resets++;
+	}
+}
+
+/* Names an open folder through /proc/self/fd; false when it is unlinked. */
+static bool name_fd(int fd, struct buf *out)
+{
+	char link[64];
+	char target[4096];
+	ssize_t n;
+	size_t suffix = strlen(DELETED_SUFFIX);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target));
+	if (n <= 0 || (size_t)n == sizeof(target) || target[0] != '/')
+		return false;
+	if ((size_t)n > suffix && memcmp(target + n - suffix, DELETED_SUFFIX, suffix) == 0)
+		return false;
+	buf_append(out, target, (size_t)n);
+	return true;
+}
+
+/* Opens the folder a handle names, or returns -1 (errno set). */
+static int open_dir(struct sensor_paths *p, const struct sensor_fan_dir *dir)
+{
+	union {
+		struct file_handle fh;
+		unsigned char bytes[sizeof(struct file_handle) + HANDLE_BYTES_MAX];
+	} h;
+	struct sensor_fs *fs = find_fs(p, dir->fsid);
+
+	if (fs == NULL || dir->handle_len > sizeof(h.bytes)) {
+		errno = ENODEV;
+		return -1;
+	}
+	memcpy(h.bytes, dir->handle, dir->handle_len);
+	return open_by_handle_at(fs->fd, &h.fh, O_PATH | O_CLOEXEC);
+}
+
+/*
+ * ESTALE and ENOENT mean the folder is gone, which is expected. Anything
+ * else (EPERM without CAP_DAC_READ_SEARCH) would hide every path, so it is
+ * reported once.
+ */
+static void warn_open_error(struct sensor_paths *p, const struct sensor_fan_dir *dir, int err)
+{
+	struct sensor_fs *fs = find_fs(p, dir->fsid);
+
+	if (err == ESTALE || err == ENOENT || p->warned)
+		return;
+	p->warned = true;
+	diag_warn("cannot open folders by their handle on the filesystem at %s (%s): events there "
+		  "are reported without their folder; the sensor needs CAP_DAC_READ_SEARCH",
+		  fs ? fs->where : "(not marked)", strerror(err));
+}
+
+void sensor_paths_next_batch(struct sensor_paths *p)
+{
+	p->batch++;
+}
+
+/* True when the folder was named earlier in this batch; its path is then in `out`. */
+static bool memo_get(struct sensor_paths *p, const char *key, size_t klen, struct buf *out)
+{
+	if (p->memo_batch != p->batch || klen == 0 || p->memo_key.len != klen ||
+	    memcmp(p->memo_key.data, key, klen) != 0)
+		return false;
+	buf_append(out, p->memo_path.data, p->memo_path.len);
+	return true;
+}
+
+static void memo_set(struct sensor_paths *p, const char *key, size_t klen, const struct buf *path)
+{
+	p->memo_batch = p->batch;
+	buf_clear(&p->memo_key);
+	buf_append(&p->memo_key, key, klen);
+	buf_clear(&p->memo_path);
+	buf_append(&p->memo_path, path->data, path->len);
+}
+
+enum sensor_path_state sensor_paths_resolve(struct sensor_paths *p,
+					    const struct sensor_fan_dir *dir,
+					    struct buf *out, int *dirfd)
+{
+	char key[sizeof(dir->fsid) + sizeof(struct file_handle) + HANDLE_BYTES_MAX];
+	size_t klen = make_key(dir, key, sizeof(key));
+	const char *known;
+	int fd;
+
+	buf_clear(out);
+	if (dirfd != NULL)
+		*dirfd = -1;
+	else if (memo_get(p, key, klen, out))
+		return SENSOR_PATH_LIVE;
+
+	fd = open_dir(p, dir);
+	if (fd >= 0 && name_fd(fd, out)) {
+		remember(p, key, klen, out);
+		memo_set(p, key, klen, out);
+		if (dirfd != NULL)
+			*dirfd = fd;
+		else
+			close(fd);
+		return SENSOR_PATH_LIVE;
+	}
+	if (fd >= 0)
+		close(fd);
+	else
+		warn_open_error(p, dir, errno);
+
+	buf_clear(out);
+	known = klen > 0 ? strmap_get(&p->known, key, klen) : NULL;
+	if (known == NULL)
+		return SENSOR_PATH_UNKNOWN;
+	buf_puts(out, known);
+	return SENSOR_PATH_LAST_KNOWN;
+}
+
+void sensor_paths_free(struct sensor_paths *p)
+{
+	for (size_t i = 0; i < p->nfs; i++) {
+		close(p->fs[i].fd);
+		free(p->fs[i].where);
+	}
+	free(p->fs);
+	strmap_each(&p->known, free_value, NULL);
+	strmap_free(&p->known);
+	buf_free(&p->memo_key);
+	buf_free(&p->memo_path);
+	memset(p, 0, sizeof(*p));
+}

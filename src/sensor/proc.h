@@ -1,0 +1,93 @@
+/*
+ * Process attribution: who caused a file event, read from /proc.
+ *
+ * fanotify gives the pid of the writer and, with FAN_REPORT_PIDFD, a pidfd
+ * made when the event was read. The pidfd is what makes the /proc reading
+ * safe: /proc/PID is read first, then the pidfd is checked for a live
+ * process. If it is alive, the pid was never freed in between, so what
+ * was read belongs to the writer. If not, or if the kernel gave no pidfd
+ * because the writer was already gone, the event keeps the pid and is
+ * marked as not resolved. A reused pid is never taken for the writer.
+ *
+ * Details that do not change while a process runs its program (name,
+ * executable, arguments, parent, user) are cached by pid, start time and
+ * name, so that a process writing many files is read once; the name is in
+ * the key because an exec keeps the pid and start time.
+ *
+ * What /proc shows is the process as it is when the event is read: a
+ * process that ran another program (exec) after writing shows the new one.
+ *
+ * Ownership: struct sensor_procs owns its cache. sensor_procs_lookup()
+ * returns a record owned by the cache, valid until the next lookup.
+ */
+#ifndef SW_SENSOR_PROC_H
+#define SW_SENSOR_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes of a command line read at most; longer ones are cut (args_truncated). */
+#define SENSOR_PROC_CMDLINE_MAX 32768
+/* Processes in the cache (direct-mapped by pid). */
+#define SENSOR_PROC_CACHE_SIZE 4096
+
+struct sensor_process {
+	int32_t pid;
+	bool resolved;          /* false: the details below are unknown */
+	char *name;             /* the kernel's name for the task (comm), at most 15 bytes */
+	char *executable;       /* the program file; NULL when unreadable */
+	char *command_line;     /* the arguments joined by spaces; NULL when none */
+	char **args;
+	size_t nargs;
+	bool args_truncated;
+	int64_t start_ms;       /* start time, epoch milliseconds; -1 when unknown */
+	int32_t ppid;           /* -1 when unknown */
+	char *parent_name;      /* NULL when the parent could not be read */
+	char *parent_executable;
+	int64_t uid;            /* effective user id; -1 when unknown */
+	char *user_name;        /* NULL when the id has no name */
+};
+
+/* The fields of /proc/PID/stat the sensor uses. */
+struct sensor_proc_stat {
+	char comm[64];
+	int32_t ppid;
+	uint64_t start_ticks;   /* clock ticks after boot */
+};
+
+struct sensor_procs_stats {
+	uint64_t lookups;
+	uint64_t cache_hits;
+	uint64_t unresolved;    /* gone before it could be read */
+};
+
+struct sensor_procs;
+
+struct sensor_procs *sensor_procs_new(void);
+
+/*
+ * Returns the process for an event of `pid` with `pidfd` (-1 when the
+ * kernel had none). `batch` numbers the read the event came from: events
+ * of one read with a pidfd for the same pid are the same process, so it
+ * is read once per batch.
+ */
+const struct sensor_process *sensor_procs_lookup(struct sensor_procs *procs, int32_t pid,
+						 int pidfd, uint64_t batch);
+
+const struct sensor_procs_stats *sensor_procs_stats(const struct sensor_procs *procs);
+void sensor_procs_free(struct sensor_procs *procs);
+
+/* Parses the text of /proc/PID/stat; false when it is not one. */
+bool sensor_proc_parse_stat(const char *text, size_t len, struct sensor_proc_stat *out);
+
+/* Parses the effective uid from the text of /proc/PID/status; -1 when absent. */
+int64_t sensor_proc_parse_euid(const char *text, size_t len);
+
+/*
+ * Splits the NUL-separated /proc/PID/cmdline into proc->args and joins
+ * them with spaces into proc->command_line (both malloc'd).
+ */
+void sensor_proc_set_args(struct sensor_process *proc, const char *cmdline, size_t len);
+
+#endif

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `sitewatch scan` on fixture trees it never executes.
+
+A fixture image is built under a temporary folder and scanned with --root:
+interpreters found from files alone (dpkg status, pyvenv.cfg), symlinks that
+must stay inside the root (an absolute link like Debian's sitecustomize.py),
+hostile entries (a FIFO, a symlink loop, an oversize file), start-up
+environment files, verdicts, the allowlist, the baseline and the table.
+Last, a scan of this machine's own interpreters must finish without error.
+
+Usage: test_scan_cli.py SITEWATCH
+"""
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+FAILURES = []
+
+
+PASSED = []
+
+
+def check(cond, what):
+    if cond:
+        PASSED.append(what)
+        print("ok   " + what)
+    else:
+        print("FAIL " + what)
+        FAILURES.append(what)
+
+
+def write(path, data, mode=None):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    if mode is not None:
+        os.chmod(path, mode)
+
+
+SITE_PY = """# a stand-in for Debian's site.py: only what scan reads from it
+def addpackage(sitedir, name, known_paths):
+    f = io.TextIOWrapper(io.open_code(fullname), encoding="locale")
+def getsitepackages(prefixes=None):
+    sitepackages.append(os.path.join(prefix, "local/lib", "python3.11", "dist-packages"))
+"""
+
+
+def build_image(root):
+    dist = os.path.join(root, "usr/lib/python3/dist-packages")
+    write(os.path.join(root, "etc/passwd"),
+          "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")
+    write(os.path.join(root, "usr/bin/python3.11"), b"")
+    write(os.path.join(root, "usr/lib/python3.11/site.py"), SITE_PY)
+    write(os.path.join(root, "usr/lib/python3.11/os.py"), "")
+    write(os.path.join(root, "var/lib/dpkg/status"),
+          "Package: python3.11-minimal\nStatus: install ok installed\nVersion: 3.11.4-1\n\n")
+    # Debian's absolute link: it must resolve inside the root, never to the host's /etc.
+    write(os.path.join(root, "etc/python3.11/sitecustomize.py"), "import os  # the image's own\n")
+    os.symlink("/etc/python3.11/sitecustomize.py", os.path.join(root, "usr/lib/python3.11/sitecustomize.py"))
+
+    stage = base64.b64encode(b"print('stage two')").decode()
+    write(os.path.join(dist, "evil.pth"), "import base64; exec(base64.b64decode('%s'))\n" % stage)
+    write(os.path.join(dist, "distutils-precedence.pth"),
+          "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+          "'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
+    write(os.path.join(dist, "appended.pth"),
+          "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+          "'local'; enabled and __import__('_distutils_hack').add_shim(); ; os.system('id')\n")
+    write(os.path.join(dist, ".hidden.pth"), "import os; os.system('id')\n")
+    write(os.path.join(dist, "dormant.pth"), "  import os; os.system('id')\n")
+    write(os.path.join(dist, "big.pth"), "import os\n" + "#" * 300000 + "\n")
+    os.symlink("loop2.pth", os.path.join(dist, "loop1.pth"))
+    os.symlink("loop1.pth", os.path.join(dist, "loop2.pth"))
+    os.symlink("../../../../../../../../etc/passwd", os.path.join(dist, "escape.pth"))
+    os.mkfifo(os.path.join(dist, "fifo.pth"))
+
+    home = os.path.join(root, "home/alice")
+    write(os.path.join(home, ".local/lib/python3.11/site-packages/usercustomize.py"),
+          "import os\nos.system('curl x | sh')\n")
+    write(os.path.join(home, ".bashrc"), "export PYTHONSTARTUP=~/.pythonrc.py\n")
+    write(os.path.join(home, ".pythonrc.py"), "import socket, subprocess\n")
+    write(os.path.join(root, "etc/environment"), 'PYTHONPATH=":/opt/tools"\n')
+    write(os.path.join(root, "opt/tools/sitecustomize.py"), "import os; os.popen('x')\n")
+    write(os.path.join(root, "etc/systemd/system/app.service"),
+          "[Service]\nEnvironment=\"PYTHONUSERBASE=/srv/ub\"\nExecStart=/usr/bin/python3.11 app.py\n")
+    write(os.path.join(root, "srv/ub/lib/python3.11/site-packages/ub.pth"), "import os; os.system('y')\n")
+
+    venv = os.path.join(root, "tmp/rt-venv")
+    write(os.path.join(venv, "pyvenv.cfg"), "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.4\n")
+    write(os.path.join(venv, "bin/python"), b"")
+    write(os.path.join(venv, "lib/python3.11/site-packages/redteam.pth"), "import os; os.system('calc')\n")
+    return dist
+
+
+def scan(sitewatch, *args, timeout=120):
+    proc = subprocess.run([sitewatch, "scan"] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+    return proc
+
+
+def findings_of(proc):
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def find(findings, path, kind=None):
+    return [f for f in findings if f["path"] == path and (kind is None or f["kind"] == kind)]
+
+
+def image_checks(sitewatch, root, dist):
+    proc = scan(sitewatch, "--root", root, "--format", "ndjson", "--max-file-size", "200000")
+    check(proc.returncode == 1, "--root scan exits 1 with high findings (got %d: %s)" % (proc.returncode, proc.stderr))
+    fs = findings_of(proc)
+    d = "/usr/lib/python3/dist-packages/"
+
+    evil = find(fs, d + "evil.pth", "pth")
+    check(evil and evil[0]["verdict"] == "critical" and evil[0]["line"] == 1 and evil[0]["offset"] == 0,
+          "exec of base64 is critical, at line 1 offset 0")
+    check(evil and evil[0]["interpreters"] == [{"path": "/usr/bin/python3.11", "version": "3.11.4"}],
+          "the version comes from dpkg's status file without running anything")
+    benign = find(fs, d + "distutils-precedence.pth", "pth")
+    check(benign and benign[0]["verdict"] == "benign", "setuptools' line is benign")
+    appended = find(fs, d + "appended.pth", "pth")
+    check(appended and appended[0]["verdict"] == "high", "the template with a statement appended is not benign")
+    hidden = find(fs, d + ".hidden.pth", "pth")
+    check(hidden and hidden[0]["verdict"] == "critical" and hidden[0]["interpreters"],
+          "a hidden .pth runs on a site.py without the hidden-name check, and is critical")
+    dormant = find(fs, d + "dormant.pth", "pth")
+    check(dormant and not dormant[0]["interpreters"] and "3.15" in dormant[0]["reason"],
+          "leading whitespace is reported as dormant until 3.15")
+    big = find(fs, d + "big.pth")
+    check(big and "larger than --max-file-size" in big[0]["reason"], "an oversize .pth is a finding")
+    loop = find(fs, d + "loop1.pth")
+    check(loop and "symlink loop" in loop[0]["reason"], "a symlink loop is reported")
+    fifo = find(fs, d + "fifo.pth")
+    check(fifo and "FIFO" in fifo[0]["reason"], "a FIFO named .pth is reported, without blocking")
+    escape = find(fs, d + "escape.pth")
+    check(any("alice" in f.get("text", "") for f in escape),
+          "a relative link climbing out of the root stays in the root (it reads the image's passwd)")
+
+    site = find(fs, "/usr/lib/python3.11/sitecustomize.py", "sitecustomize")
+    own = hashlib.sha256(b"import os  # the image's own\n").hexdigest()
+    check(site and site[0].get("sha256") == own and "/etc/python3.11/sitecustomize.py" in site[0]["reason"],
+          "Debian's absolute sitecustomize link resolves inside the root")
+    user = find(fs, "/home/alice/.local/lib/python3.11/site-packages/usercustomize.py", "usercustomize")
+    check(user and user[0]["verdict"] == "high" and user[0]["interpreters"],
+          "a usercustomize in a user site from /etc/passwd runs and is high")
+    startup = [f for f in fs if f["path"] == "/home/alice/.bashrc" and f["kind"] == "startup-env"]
+    check(startup and startup[0]["verdict"] == "critical" and startup[0]["line"] == 1,
+          "PYTHONSTARTUP's script is judged (socket with subprocess: critical)")
+    empty = find(fs, "/etc/environment", "pythonpath-empty")
+    check(empty and empty[0]["verdict"] == "medium", "an empty PYTHONPATH element is its own finding")
+    tools = find(fs, "/opt/tools/sitecustomize.py", "sitecustomize")
+    check(tools and "PYTHONPATH" in tools[0]["reason"], "a sitecustomize in a PYTHONPATH folder is reported")
+    ub = find(fs, "/srv/ub/lib/python3.11/site-packages/ub.pth", "pth")
+    check(ub and ub[0]["interpreters"], "PYTHONUSERBASE from a systemd unit adds a user site")
+    rt = find(fs, "/tmp/rt-venv/lib/python3.11/site-packages/redteam.pth", "pth")
+    check(rt and rt[0]["verdict"] == "critical" and rt[0]["interpreters"][0]["path"] == "/tmp/rt-venv/bin/python",
+          "a venv under /tmp is found by its pyvenv.cfg and its os.system hook is critical")
+    check(not any(f["path"].startswith(root) for f in fs), "paths are reported as seen inside the root")
+    return fs
+
+
+def allow_and_baseline(sitewatch, root, dist, tmp):
+    evil = open(os.path.join(dist, "evil.pth"), "rb").read()
+    allow = os.path.join(tmp, "allow.txt")
+    write(allow, "# our own hook\n%s /usr/lib/python3/*\n" % hashlib.sha256(evil).hexdigest())
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--allow", allow))
+    e = find(fs, "/usr/lib/python3/dist-packages/evil.pth", "pth")
+    check(e and e[0]["verdict"] == "benign" and "allow.txt:2" in e[0]["reason"], "the allowlist clears a hook by hash")
+
+    base = os.path.join(tmp, "baseline.json")
+    proc = scan(sitewatch, "--root", root, "--format", "json")
+    write(base, proc.stdout)
+    doc = json.loads(proc.stdout)
+    check(doc["findings"] and doc["interpreters"], "--format json is one document with interpreters and findings")
+    proc = scan(sitewatch, "--root", root, "--format", "ndjson", "--baseline", base)
+    check(proc.returncode == 0 and not findings_of(proc), "nothing is new against its own baseline")
+    write(os.path.join(dist, "evil.pth"), "import os; os.system('changed')\n")
+    write(os.path.join(dist, "new.pth"), "import os; os.system('new')\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--baseline", base))
+    paths = sorted(f["path"] for f in fs)
+    check(paths == ["/usr/lib/python3/dist-packages/evil.pth", "/usr/lib/python3/dist-packages/new.pth"],
+          "the baseline keeps only the changed and the new hook (got %s)" % paths)
+    check(any(f.get("changed") for f in fs), "a changed hook is marked as changed")
+
+
+def usage_and_table(sitewatch, root):
+    proc = scan(sitewatch, "--root", root, "--format", "table", "--fail-on", "critical")
+    check(proc.returncode == 1 and proc.stdout.startswith("VERDICT"), "the table has a header; --fail-on critical")
+    proc = scan(sitewatch, "--root", root, "--fail-on", "nonsense")
+    check(proc.returncode == 2 and "--fail-on" in proc.stderr, "a bad --fail-on is a usage error")
+    proc = scan(sitewatch, "--root", os.path.join(root, "absent"))
+    check(proc.returncode == 2, "an absent --root is fatal")
+
+
+def machine_scan(sitewatch):
+    proc = scan(sitewatch, "--format", "json", timeout=300)
+    check(proc.returncode in (0, 1), "a scan of this machine finishes (status %d, %s)" % (proc.returncode, proc.stderr[-300:]))
+    try:
+        doc = json.loads(proc.stdout)
+    except ValueError:
+        check(False, "the machine scan prints one JSON document")
+        return
+    names = [i["path"] + " " + i["version"] for i in doc["interpreters"]]
+    print("     machine interpreters: " + ", ".join(names))
+    if os.path.exists("/usr/bin/python3.11"):
+        check(any(i["path"] == "/usr/bin/python3.11" for i in doc["interpreters"]),
+              "the machine scan finds /usr/bin/python3.11")
+
+
+def main():
+    sitewatch = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="sitewatch-scan-")
+    try:
+        root = os.path.join(tmp, "image")
+        dist = build_image(root)
+        image_checks(sitewatch, root, dist)
+        usage_and_table(sitewatch, root)
+        allow_and_baseline(sitewatch, root, dist, tmp)
+        machine_scan(sitewatch)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (len(PASSED), len(FAILURES)))
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
