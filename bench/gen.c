@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -130,8 +131,6 @@ static void put_raw(struct line *l, const char *s)
 }
 
 static void put_fmt(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
 
 static void put_fmt(struct line *l, const char *fmt, ...)
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What `sitewatch watch` costs under a file-heavy workload.
+"""Cost of `sitewatch watch` under a file-heavy workload.
 
 Usage: bench/watch/run.py SITEWATCH [--files N] [--rounds R] [--json]
 
@@ -12,6 +12,8 @@ touched, and both filesystems vanish with the namespace.
 It measures, in one run:
   - the workload: `tar -x` of the archive, median wall time of R rounds
     without the sensor and R rounds with it (alternating), and their ratio;
+    the same for tar's own CPU time, which other load on the machine moves
+    less than the wall time;
   - live: events handled per second while the workload runs (the events
     of the run divided by the time until the sensor had written the last
     one) and the queue overflows with the kernel's default queue;
@@ -43,7 +45,7 @@ def die_with_parent():
 
 
 def make_archive(path, files):
-    """A tree like an unpacked package cache: 100 files per folder, 64 to 2048 bytes."""
+    """Writes a tree like an unpacked package cache: 100 files per folder, 64 to 2048 bytes."""
     rng = random.Random(1546018)
     with tarfile.open(path, "w") as tar:
         for i in range(files):
@@ -129,24 +131,32 @@ class Sensor:
 
 
 def unpack(archive, dest):
+    """Runs tar -x; returns its start and end (perf_counter) and its CPU seconds (user + system)."""
     os.makedirs(dest)
     start = time.perf_counter()
-    subprocess.run(["tar", "-xf", archive, "-C", dest], check=True)
-    return start, time.perf_counter()
+    tar = subprocess.Popen(["tar", "-xf", archive, "-C", dest])
+    _, status, usage = os.wait4(tar.pid, 0)
+    end = time.perf_counter()
+    tar.returncode = os.waitstatus_to_exitcode(status)
+    if tar.returncode != 0:
+        raise SystemExit(f"tar failed with status {tar.returncode}")
+    return start, end, usage.ru_utime + usage.ru_stime
 
 
 def bench(args, watched, out):
     archive = os.path.join(out, "tree.tar")
     make_archive(archive, args.files)
-    off, on, live_rates, overflows = [], [], [], []
+    off, on, off_cpu, on_cpu, live_rates, overflows = [], [], [], [], [], []
     for r in range(args.rounds):
-        start, end = unpack(archive, f"{watched}/off{r}")
+        start, end, cpu = unpack(archive, f"{watched}/off{r}")
         off.append(end - start)
+        off_cpu.append(cpu)
         shutil.rmtree(f"{watched}/off{r}")
 
         sensor = Sensor(args.sitewatch, watched, out)
-        start, end = unpack(archive, f"{watched}/on{r}")
+        start, end, cpu = unpack(archive, f"{watched}/on{r}")
         on.append(end - start)
+        on_cpu.append(cpu)
         done = sensor.wait_events(args.files)
         _, overflow = sensor.stop()
         overflows.append(overflow)
@@ -170,6 +180,9 @@ def bench(args, watched, out):
         "workload_seconds_without": statistics.median(off),
         "workload_seconds_with": statistics.median(on),
         "slowdown": statistics.median(on) / statistics.median(off),
+        "workload_cpu_seconds_without": statistics.median(off_cpu),
+        "workload_cpu_seconds_with": statistics.median(on_cpu),
+        "cpu_ratio": statistics.median(on_cpu) / statistics.median(off_cpu),
         "live_events_per_second": statistics.median(live_rates) if live_rates else None,
         "live_overflows": overflows,
         "drain_events_per_second": args.files / (done - resumed) if done else None,
@@ -183,6 +196,8 @@ def report(r):
     print(f"  without watch  {r['workload_seconds_without']:.3f} s")
     print(f"  with watch     {r['workload_seconds_with']:.3f} s")
     print(f"  slowdown       {r['slowdown']:.2f}x")
+    print(f"  tar's CPU time {r['workload_cpu_seconds_without']:.3f} s without, "
+          f"{r['workload_cpu_seconds_with']:.3f} s with: {r['cpu_ratio']:.2f}x")
     live = r["live_events_per_second"]
     print(f"live: {live:,.0f} events/s handled; queue overflows per round: {r['live_overflows']}"
           if live else f"live: the events did not all arrive; overflows per round: {r['live_overflows']}")

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "detect_job.h"
@@ -44,6 +45,7 @@ enum {
 	OPT_FORMAT,
 	OPT_QUIET,
 	OPT_NO_PREFILTER,
+	OPT_THREADS,
 	OPT_RESULT_POSITION,
 	OPT_MAX_SAMPLES_PER_KEY,
 	OPT_DATE_FIELD,
@@ -51,6 +53,11 @@ enum {
 
 /* The EQL API's bound for max_samples_per_key is a positive int; this one bounds memory. */
 #define MAX_SAMPLES_PER_KEY 10000
+
+/* Threads for the prefilter when --threads is not given: the CPUs, up to 8. */
+#define DEFAULT_MAX_THREADS 8
+/* --threads at most: the filter workers of the input layer. */
+#define MAX_THREADS 16
 
 static const struct option long_options[] = {
 	{ "query", required_argument, NULL, 'q' },
@@ -73,6 +80,7 @@ static const struct option long_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "result-position", required_argument, NULL, OPT_RESULT_POSITION },
 	{ "max-samples-per-key", required_argument, NULL, OPT_MAX_SAMPLES_PER_KEY },
 	{ "date-field", required_argument, NULL, OPT_DATE_FIELD },
@@ -125,6 +133,8 @@ static void detect_usage(FILE *out)
 "                              that lack every literal the rules need are\n"
 "                              passed over unparsed (so not checked for\n"
 "                              malformed JSON or a missing timestamp)\n"
+"      --threads N             threads that run the prefilter over a plain\n"
+"                              NDJSON file (default: the CPUs, at most 8)\n"
 "  -h, --help                  show this help\n"
 "\n"
 "Exit status: 0 no match, 1 matches or alerts, 2 fatal error (bad usage, an\n"
@@ -143,6 +153,7 @@ struct detect_args {
 	bool table;
 	bool quiet;              /* --quiet: no progress line */
 	bool no_prefilter;       /* --no-prefilter: parse every event */
+	unsigned threads;        /* --threads */
 	struct detector_options det;
 	struct input_limits input;
 	char **files;
@@ -239,6 +250,15 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 	case OPT_INCLUDE_DISABLED: a->include_disabled = true; return true;
 	case OPT_QUIET: a->quiet = true; return true;
 	case OPT_NO_PREFILTER: a->no_prefilter = true; return true;
+	case OPT_THREADS:
+		if (!parse_count("threads", arg, 1, &n))
+			return false;
+		if (n > MAX_THREADS) {
+			diag_error("invalid value '%s' for --threads: at most %d", arg, MAX_THREADS);
+			return false;
+		}
+		a->threads = (unsigned)n;
+		return true;
 	case OPT_FORMAT:
 		if (strcmp(arg, "table") == 0 || strcmp(arg, "ndjson") == 0) {
 			a->table = strcmp(arg, "table") == 0;
@@ -328,22 +348,39 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 	return 0;
 }
 
+static unsigned default_threads(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cpus < 1)
+		return 1;
+	return cpus > DEFAULT_MAX_THREADS ? DEFAULT_MAX_THREADS : (unsigned)cpus;
+}
+
 /* What reading the inputs shares: the literal prefilter, the progress line and the counts. */
 struct reading {
 	struct detector *det;
 	struct plan_prefilter *prefilter; /* NULL: every event is parsed */
 	struct detect_progress progress;
+	unsigned threads;                 /* filter workers per input */
 	size_t framing_skipped;           /* malformed documents the input layer found */
 	size_t filtered;                  /* lines the prefilter passed over */
 };
 
-/* The input layer's line filter: the prefilter, and a tick of the progress line. */
+/* The input layer's line filter; filter workers call it from their threads. */
 static bool filter_line(void *arg, const char *line, size_t len)
+{
+	const struct plan_prefilter *pf = arg;
+
+	return plan_prefilter_pass(pf, line, len);
+}
+
+/* The input layer's tick, on this thread: redraws the progress line now and then. */
+static void tick(void *arg)
 {
 	struct reading *rd = arg;
 
 	detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
-	return plan_prefilter_pass(rd->prefilter, line, len);
 }
 
 /* The prefilter of the job's queries, or NULL when some clause needs no literal. */
@@ -370,7 +407,9 @@ static bool read_input(struct reading *rd, const char *path, const struct input_
 	if (in == NULL)
 		return false;
 	if (rd->prefilter != NULL)
-		input_set_filter(in, filter_line, rd);
+		input_set_filter(in, filter_line, rd->prefilter);
+	input_set_threads(in, rd->threads);
+	input_set_tick(in, tick, rd);
 	detect_progress_file(&rd->progress, in, streaming ? "<stdin>" : path);
 	while ((r = input_next(in, &doc)) == 1) {
 		detector_feed(rd->det, doc.json, doc.len, doc.origin, doc.line, streaming);
@@ -478,6 +517,7 @@ int cmd_detect(int argc, char **argv)
 	detector_start(det);
 	rd.det = det;
 	rd.prefilter = args.no_prefilter ? NULL : job_prefilter(&job);
+	rd.threads = args.threads > 0 ? args.threads : default_threads();
 	detect_progress_init(&rd.progress, !args.quiet);
 
 	if (args.nfiles == 0) {

@@ -554,6 +554,10 @@ static size_t key_values(struct detector *d, const struct eql_expr *e, bool samp
 
 			if (v.kind == VALUE_NULL)
 				continue;
+			/*
+			 * NOTE: an `ip` field joins on its text, where Elasticsearch
+			 * joins on the address ("::ffff:10.0.0.1" is "10.0.0.1" there).
+			 */
 			if (date != NULL)
 				v = date_key(d, date, &v, sample);
 			for (size_t k = 0; k < n && !seen; k++)
@@ -663,6 +667,7 @@ static bool feed_samples(struct detector *d, struct candidate *c)
 		for (size_t i = 0; i < c->nhits; i++) {
 			if (c->hits[i].query != q)
 				continue;
+			/* NOTE: past 64 filters passed by one event, as in dispatch(), the rest are not fed. */
 			if (qs->sample == NULL)
 				others = true;
 			else if (n < 64)

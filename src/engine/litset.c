@@ -161,7 +161,7 @@ static void find_fold_dangers(void)
 	for (uint32_t cp = 0x80; cp < 0x20000; cp++) {
 		if (text_fold_cp(cp) >= 0x80)
 			continue;
-		/* More than the table holds would be a new Unicode fact: fail loudly, not silently. */
+		/* More than the table can store would be a new Unicode fact: stop loudly, not silently. */
 		if (nfold_dangers == MAX_FOLD_DANGERS)
 			abort();
 		fold_danger_lens[nfold_dangers] = text_encode(cp, fold_dangers[nfold_dangers]);
@@ -470,7 +470,7 @@ static bool scan_blocks(const struct litscan *scan, const char *text, size_t n, 
 	return false;
 }
 
-/* Whether the text holds a character that folds to ASCII: 2-byte starts compared 16 at a time. */
+/* Checks for a character that folds to ASCII, comparing 2-byte starts 16 positions at a time. */
 static bool has_fold_danger(const char *text, size_t n)
 {
 	size_t i = 0;

@@ -27,24 +27,26 @@ bool litset_contains(const struct litset *set, const char *s, size_t n, struct a
 void litset_free(struct litset *set);
 
 /*
- * A literal scanner: tells whether raw JSON text may hold a string that
- * contains one of a set of needles, without parsing the text. It is the
+ * A literal scanner: reports whether raw JSON text may contain a string
+ * with one of a set of needles in it, without parsing the text. It is the
  * engine of the literal prefilter (plan.h).
  *
- * litscan_find() returns false only when all three hold: no needle occurs
- * in the text (case-insensitive needles compared with ASCII case folding),
- * the text has no \u escape, and, when some needle is case-insensitive, it
- * has no character outside ASCII whose case folding (text.h) is ASCII, such
- * as U+212A KELVIN SIGN. A JSON string writes every character as itself
- * except through an escape, so a decoded string holding a needle leaves the
- * needle in the raw text, or an escape, or such a character. Needles must
- * hold no '\\', '/' or control byte, which JSON may escape as \\, \/ or \n;
- * a '"' may open or close a needle, where it stands for the string's own
- * quote. Case-insensitive needles must be ASCII and already folded.
+ * litscan_find() returns false only when all three are true: no needle
+ * occurs in the text (case-insensitive needles compared with ASCII case
+ * folding), the text has no \u escape, and, when some needle is
+ * case-insensitive, it has no character outside ASCII whose case folding
+ * (text.h) is ASCII, such as U+212A KELVIN SIGN. A JSON string writes every
+ * character as itself except through an escape. So a decoded string that
+ * contains a needle leaves in the raw text the needle, an escape, or such a
+ * character. Needles must contain no '\\', '/' or control byte, which JSON
+ * may escape as \\, \/ or \n. A '"' may open or close a needle, where it is
+ * the string's own quote. Case-insensitive needles must be ASCII and
+ * already folded.
  *
- * Candidates are found with 16 bytes per step (SSE2 on x86-64): each
- * needle is anchored on three adjacent bytes, chosen so that few anchors
- * cover all needles, and each anchor hit is checked against its needles.
+ * Candidates are found 64 positions per step (SSE2 on x86-64, one position
+ * at a time elsewhere): each needle is anchored on three adjacent bytes,
+ * chosen so that few anchors cover all needles, and each anchor hit is
+ * checked against its needles.
  *
  * Ownership: litscan_new() allocates, litscan_free() frees the scanner and
  * its copies of the needles. A sealed scanner is only read, so threads may
@@ -60,7 +62,7 @@ void litscan_seal(struct litscan *scan);
 size_t litscan_count(const struct litscan *scan);
 /* Needle i as added, for messages and tests. */
 const char *litscan_needle(const struct litscan *scan, size_t i, size_t *n, bool *insensitive);
-/* False when `text` cannot hold any needle (see above). */
+/* Returns false when `text` cannot contain any needle (see above). */
 bool litscan_find(const struct litscan *scan, const char *text, size_t n);
 void litscan_free(struct litscan *scan);
 

@@ -598,7 +598,7 @@ void plan_release(struct eql_query *query)
  *   a group of R(a) with a group of R(b) holds. R keeps those unions.
  * - `not a`, `!=`, `not in` and every other leaf give no group: nothing is
  *   claimed, so nothing can be wrong.
- * - A leaf that is true only when a field holds a string value v with a
+ * - A leaf that is true only when a field has a string value v with a
  *   given literal property (below) gives one group, the union of one
  *   needle per literal. Every value the scanner records is a string, a
  *   number, a boolean or null, and its string values are the decoded
@@ -843,7 +843,7 @@ static void offer_run(const char *lit, size_t len, size_t a, size_t b, bool open
 }
 
 /*
- * The best needle of a literal that a string value must hold, as
+ * The best needle of a literal that a string value must contain, as
  * explained above: `open` and `close` say whether the value starts and
  * ends where the literal does; with `wildcards`, * and ? split the
  * literal. Returns false when no run of the literal makes a needle.
@@ -994,7 +994,7 @@ static void requirement(const struct eql_expr *e, struct pf_cnf *out)
 	}
 }
 
-/* Ors the requirement of one clause into `acc`; `first` when acc holds nothing yet. */
+/* Adds the requirement of one clause to `acc` with `or`; `first` when acc is still empty. */
 static void add_clause(const struct eql_clause *c, struct pf_cnf *acc, bool first)
 {
 	struct pf_cnf r = { .n = 0 };

@@ -788,6 +788,8 @@ static enum step next_element(struct input *in, struct input_doc *doc)
  * Once the input is known to be NDJSON, hands the rest of a plain file to
  * filter workers: from the end of the bytes read so far, which the workers
  * read again from the file.
+ * NOTE: the workers stop at the size the file had when it was opened, so
+ * lines appended while it is read are left out (one thread reads to the end).
  */
 static void start_workers(struct input *in)
 {

@@ -276,7 +276,7 @@ struct par *par_start(int fd, uintmax_t from, uintmax_t size, unsigned threads,
 		start = end;
 	}
 	p->n = threads;
-	/* Worker 0 starts inside the line that the reader holds the start of. */
+	/* Worker 0 starts inside a line whose start the reader already has. */
 	p->workers[0].verbatim = true;
 
 	for (unsigned k = 0; k < threads; k++) {

@@ -51,7 +51,7 @@ struct par *par_start(int fd, uintmax_t from, uintmax_t size, unsigned threads,
 
 /*
  * Copies up to `cap` bytes of the filtered stream into `dst`. Returns the
- * count, 0 at its end, or -1 after a read error (par_error() tells it).
+ * count, 0 at its end, or -1 after a read error (par_error() returns the message).
  * Waits while the workers have nothing ready, calling the tick every
  * TICK_MS milliseconds meanwhile.
  */

@@ -55,6 +55,23 @@ bool sensor_fstype_is_remote(const char *fstype)
 	return in_list(remote_types, sizeof(remote_types) / sizeof(remote_types[0]), fstype);
 }
 
+/*
+ * Mounts under the kernel's own trees hold kernel state whatever their
+ * type (a tmpfs at /sys/fs/cgroup holds only the cgroup mounts).
+ */
+static bool in_kernel_tree(const char *path)
+{
+	static const char *const roots[] = { "/proc", "/sys" };
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		size_t n = strlen(roots[i]);
+
+		if (strncmp(path, roots[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
 static bool is_octal(char c, char max)
 {
 	return c >= '0' && c <= max;
@@ -157,6 +174,11 @@ static bool parse_line(struct sensor_mounts *m, const char *line, size_t len)
 	}
 	mt.root = unescape(f[3], fl[3]);
 	mt.path = unescape(f[4], fl[4]);
+	if (in_kernel_tree(mt.path)) {
+		mount_free(&mt);
+		m->skipped++;
+		return true;
+	}
 	keep(m, &mt);
 	return true;
 }

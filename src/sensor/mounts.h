@@ -1,7 +1,8 @@
 /*
  * The filesystems to watch, from /proc/self/mountinfo (proc(5)): one entry
  * per distinct filesystem (device number), at a mount that shows its whole
- * tree when there is one, with pseudo and network filesystems left out.
+ * tree when there is one. Pseudo and network filesystems, and any mount
+ * under /proc or /sys, are left out.
  *
  * Ownership: a struct sensor_mounts owns its entries and their strings;
  * sensor_mounts_free() releases them.
@@ -22,7 +23,7 @@ struct sensor_mount {
 struct sensor_mounts {
 	struct sensor_mount *items;
 	size_t count;
-	size_t skipped;         /* pseudo or network filesystems left out */
+	size_t skipped;         /* mounts left out: pseudo, network, under /proc or /sys */
 };
 
 /* Mount tables beyond this many lines are cut, and the caller warned. */

@@ -4,9 +4,9 @@ Usage: test_watch.py SITEWATCH
 
 The option checks run as any user. The rest needs root: the script runs
 itself again inside a private mount namespace (unshare -m), mounts a tmpfs
-of its own on a temporary folder and marks only that filesystem (--path),
-so the sensor sees only the test's own events, and the tmpfs disappears
-with the namespace. Each payload only writes a marker file under the test
+of its own on a temporary folder and marks only that filesystem (--path).
+The sensor then reports only the test's own events, and the tmpfs
+disappears with the namespace. Each payload only writes a marker file under the test
 folder. Without root, unshare or the kernel features, those tests are
 skipped (exit status 77) with the reason.
 """

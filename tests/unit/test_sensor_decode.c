@@ -173,7 +173,7 @@ static void truncated_and_inconsistent(void **state)
 	add_dir_record(&b, FAN_EVENT_INFO_TYPE_DFID_NAME, 1, "x");
 	end_event(&b);
 
-	/* Fewer bytes than the event says: not a complete event. */
+	/* Fewer bytes than the event's length: not a complete event. */
 	assert_int_equal(sensor_fan_decode(b.bytes, b.len - 1, &ev, &step), SENSOR_FAN_END);
 	assert_int_equal(sensor_fan_decode(b.bytes, 10, &ev, &step), SENSOR_FAN_END);
 
@@ -214,7 +214,9 @@ static const char mountinfo[] =
 	"27 22 8:1 /srv/data /data rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
 	"28 22 0:40 / /mnt/nfs rw - nfs4 host:/export rw\n"
 	"29 22 8:2 /sub /with\\040space rw - xfs /dev/sda2 rw\n"
-	"30 22 8:2 / /xfs-root rw master:3 propagate_from:1 - xfs /dev/sda2 rw\n";
+	"30 22 8:2 / /xfs-root rw master:3 propagate_from:1 - xfs /dev/sda2 rw\n"
+	"31 24 0:50 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+	"32 22 0:51 / /system rw - tmpfs tmpfs rw\n";
 
 static void mounts_local_filesystems_once(void **state)
 {
@@ -223,8 +225,8 @@ static void mounts_local_filesystems_once(void **state)
 
 	(void)state;
 	assert_true(sensor_mounts_parse(mountinfo, strlen(mountinfo), &m, why, sizeof(why)));
-	assert_int_equal(m.count, 3);            /* ext4, tmpfs, xfs */
-	assert_int_equal(m.skipped, 4);          /* proc, sysfs, devtmpfs, nfs4 */
+	assert_int_equal(m.count, 4);            /* ext4, tmpfs, xfs, tmpfs at /system */
+	assert_int_equal(m.skipped, 5);          /* proc, sysfs, devtmpfs, nfs4, under /sys */
 
 	assert_string_equal(m.items[0].path, "/");
 	assert_string_equal(m.items[0].fstype, "ext4");
@@ -234,6 +236,7 @@ static void mounts_local_filesystems_once(void **state)
 	/* The xfs bind mount of /sub gives way to the mount of its root. */
 	assert_string_equal(m.items[2].path, "/xfs-root");
 	assert_string_equal(m.items[2].root, "/");
+	assert_string_equal(m.items[3].path, "/system");
 	sensor_mounts_free(&m);
 }
 
