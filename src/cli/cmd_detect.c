@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -18,7 +19,6 @@
 #include "detect_progress.h"
 #include "engine/datefmt.h"
 #include "engine/detector.h"
-#include "engine/eval_stats.h"
 #include "engine/plan.h"
 #include "eql/parse.h"
 #include "event/timestamp.h"
@@ -107,9 +107,11 @@ static void detect_usage(FILE *out)
 "      --tiebreaker-field F    orders events with the same time (default none)\n"
 "      --event-category-field F  field that 'process where' tests\n"
 "                              (default event.category)\n"
-"      --size N                results per query at most (default: no cap)\n"
-"      --result-position P     head (default): the first --size results;\n"
-"                              tail: the last --size results\n"
+"      --size N                results per query at most (default: no cap);\n"
+"                              as in Elasticsearch, applied before the first\n"
+"                              head or tail pipe, in that pipe's direction\n"
+"      --result-position P     without a pipe, head (default): the first\n"
+"                              --size results; tail: the last ones\n"
 "      --max-samples-per-key N samples per join key of a sample query (default 1)\n"
 "      --date-field F[=FORMAT] read field F as a date, as an Elasticsearch date\n"
 "                              field with that mapping format (default\n"
@@ -118,28 +120,31 @@ static void detect_usage(FILE *out)
 "      --from TIME, --to TIME  only events in this time range, inclusive\n"
 "                              (ISO 8601 or epoch milliseconds)\n"
 "      --reorder-window D      how long stdin events wait to be put in order,\n"
-"                              e.g. 500ms, 5s, 1m (default 5s)\n"
+"                              in event time, e.g. 500ms, 5s, 1m (default 5s)\n"
 "      --reorder-max-events N  events the window holds at most (default 100000)\n"
 "      --max-sequences N       open sequences, or sample join keys, per query\n"
 "                              (default 1000000); past it the oldest sequence\n"
 "                              is dropped\n"
 "      --max-document-size N   bytes in one event document (default 67108864)\n"
-"      --max-depth N           JSON nesting depth (default 512)\n"
-"      --max-values-per-field N  values kept per field of one event (default 10000)\n"
+"      --max-depth N           JSON nesting depth (default 512, at most 100000)\n"
+"      --max-values-per-field N  values kept per field of one event (default\n"
+"                              10000, at most 100000000)\n"
 "      --max-errors N          messages printed per kind of bad input (default 20);\n"
 "                              the rest are counted in the summary\n"
 "      --quiet                 no progress line on a terminal\n"
 "      --no-prefilter          parse every event; by default, NDJSON lines\n"
 "                              that lack every literal the rules need are\n"
-"                              passed over unparsed (so not checked for\n"
-"                              malformed JSON or a missing timestamp)\n"
+"                              passed over unparsed: a line that is not one\n"
+"                              {...} object is still reported, but deeper\n"
+"                              JSON faults and missing timestamps there are not\n"
 "      --threads N             threads that run the prefilter over a plain\n"
 "                              NDJSON file (default: the CPUs, at most 8)\n"
 "  -h, --help                  show this help\n"
 "\n"
 "Exit status: 0 no match, 1 matches or alerts, 2 fatal error (bad usage, an\n"
-"invalid query or rule, an unreadable input). Malformed events are reported\n"
-"as FILE:LINE, skipped and counted; they do not change the status.\n",
+"invalid query or rule, an unreadable input, or no usable event at all).\n"
+"Malformed events are reported as FILE:LINE, skipped and counted; they do not\n"
+"change the status while other events could be used.\n",
 	      out);
 }
 
@@ -154,6 +159,7 @@ struct detect_args {
 	bool quiet;              /* --quiet: no progress line */
 	bool no_prefilter;       /* --no-prefilter: parse every event */
 	unsigned threads;        /* --threads */
+	const char *from, *to;   /* --from and --to as given, for messages */
 	struct detector_options det;
 	struct input_limits input;
 	char **files;
@@ -170,6 +176,24 @@ static bool parse_count(const char *option, const char *text, int64_t min, int64
 	if (errno != 0 || end == text || *end != '\0' || n < min) {
 		diag_error("invalid value '%s' for --%s: expected an integer of at least %" PRId64,
 			   text, option, min);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+/* An integer from `min` to `max`; the message names both bounds. */
+static bool parse_bounded(const char *option, const char *text, int64_t min, int64_t max,
+			  int64_t *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || n < min || n > max) {
+		diag_error("invalid value '%s' for --%s: expected an integer from %" PRId64
+			   " to %" PRId64, text, option, min, max);
 		return false;
 	}
 	*out = n;
@@ -242,7 +266,14 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 	int64_t n;
 
 	switch (opt) {
-	case 'q': a->query = arg; return true;
+	case 'q':
+		if (a->query != NULL) {
+			diag_error("-q given twice ('%.60s' and '%.60s'): run one query per command, "
+				   "or put the queries in a rule file for -r", a->query, arg);
+			return false;
+		}
+		a->query = arg;
+		return true;
 	case 'r':
 		a->rule_paths = xrealloc(a->rule_paths, (a->nrule_paths + 1) * sizeof(*a->rule_paths));
 		a->rule_paths[a->nrule_paths++] = arg;
@@ -288,8 +319,14 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		a->det.max_samples_per_key = (size_t)n;
 		return true;
 	case OPT_DATE_FIELD: return parse_date_field(arg, a);
-	case OPT_FROM: a->det.has_from = true; return parse_time("from", arg, &a->det.from_ms);
-	case OPT_TO: a->det.has_to = true; return parse_time("to", arg, &a->det.to_ms);
+	case OPT_FROM:
+		a->det.has_from = true;
+		a->from = arg;
+		return parse_time("from", arg, &a->det.from_ms);
+	case OPT_TO:
+		a->det.has_to = true;
+		a->to = arg;
+		return parse_time("to", arg, &a->det.to_ms);
 	case OPT_REORDER_WINDOW: return parse_duration("reorder-window", arg, &a->det.reorder_window_ms);
 	case OPT_REORDER_MAX:
 		if (!parse_count("reorder-max-events", arg, 1, &n)) return false;
@@ -304,11 +341,12 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		a->input.max_document = (size_t)n;
 		return true;
 	case OPT_MAX_DEPTH:
-		if (!parse_count("max-depth", arg, 2, &n) || n > 100000) return false;
+		if (!parse_bounded("max-depth", arg, 2, DETECTOR_MAX_DEPTH, &n)) return false;
 		a->det.scan.max_depth = (unsigned)n;
 		return true;
 	case OPT_MAX_VALUES:
-		if (!parse_count("max-values-per-field", arg, 1, &n) || n > 100000000) return false;
+		if (!parse_bounded("max-values-per-field", arg, 1, DETECTOR_MAX_VALUES, &n))
+			return false;
 		a->det.scan.max_values = (unsigned)n;
 		return true;
 	case OPT_MAX_ERRORS:
@@ -317,6 +355,21 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		return true;
 	}
 	return false;
+}
+
+/* getopt_long's error for the option just read: ':' a missing value, '?' an unknown option. */
+static void option_error(int opt, char **argv)
+{
+	const char *text = argv[optind - 1];
+	char letter[3] = { '-', (char)optopt, '\0' };
+
+	/* A long option is named as written; a short one by its letter, in case of a group ("-hx"). */
+	if (strncmp(text, "--", 2) != 0)
+		text = letter;
+	if (opt == ':')
+		diag_error("option '%s' needs a value", text);
+	else
+		diag_error("unknown or ambiguous option '%s' for detect", text);
 }
 
 /* Returns 0 to go on, or the exit status to return at once. */
@@ -329,18 +382,26 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 	detector_options_default(&a->det);
 	a->input = limits;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "q:r:h", long_options, NULL)) != -1) {
+	opterr = 0; /* getopt's own messages would start with "detect:" */
+	while ((opt = getopt_long(argc, argv, ":q:r:h", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			detect_usage(stdout);
 			return EXIT_NOTHING_FOUND + 100;
 		}
-		if (opt == '?' || !parse_option(opt, optarg, a)) {
+		if (opt == '?' || opt == ':' || !parse_option(opt, optarg, a)) {
+			if (opt == '?' || opt == ':')
+				option_error(opt, argv);
 			fputs("Run 'sitewatch detect --help' for the options.\n", stderr);
 			return EXIT_FATAL;
 		}
 	}
 	if (a->query != NULL && a->nrule_paths > 0) {
 		diag_error("-q and -r cannot be used together: run a query or rules, not both");
+		return EXIT_FATAL;
+	}
+	if (a->det.has_from && a->det.has_to && a->det.from_ms > a->det.to_ms) {
+		diag_error("--from %s is later than --to %s, so the time range holds no event; "
+			   "swap them", a->from, a->to);
 		return EXIT_FATAL;
 	}
 	a->files = argv + optind;
@@ -367,12 +428,31 @@ struct reading {
 	size_t filtered;                  /* lines the prefilter passed over */
 };
 
+/*
+ * True when a line does not look like one whole JSON object: after
+ * trimming whitespace it does not start with '{' and end with '}'. Such a
+ * line (a truncated write, text mixed into the log) goes to the full
+ * parser even when the prefilter would pass over it, so that it is
+ * reported as malformed.
+ */
+static bool looks_broken(const char *line, size_t len)
+{
+	size_t start = 0, end = len;
+
+	while (start < end && (line[start] == ' ' || line[start] == '\t'))
+		start++;
+	while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t' ||
+			       line[end - 1] == '\r' || line[end - 1] == '\n'))
+		end--;
+	return start == end || line[start] != '{' || line[end - 1] != '}';
+}
+
 /* The input layer's line filter; filter workers call it from their threads. */
 static bool filter_line(void *arg, const char *line, size_t len)
 {
 	const struct plan_prefilter *pf = arg;
 
-	return plan_prefilter_pass(pf, line, len);
+	return looks_broken(line, len) || plan_prefilter_pass(pf, line, len);
 }
 
 /* The input layer's tick, on this thread: redraws the progress line now and then. */
@@ -454,27 +534,61 @@ static void print_sequence_summary(const struct detector_stats *st)
 static void print_summary(const struct detector_stats *st, size_t framing_skipped,
 			  size_t filtered)
 {
-	uint64_t skipped = st->malformed + st->no_timestamp + framing_skipped;
-	struct eval_stats limits;
+	uint64_t malformed = st->malformed + framing_skipped;
+	uint64_t skipped = malformed + st->over_limit + st->no_timestamp;
+	char over[96] = "";
 
-	if (skipped > 0) {
-		diag_error("%" PRIu64 " of %" PRIu64 " events skipped: %" PRIu64 " malformed, "
-			   "%" PRIu64 " without a valid timestamp",
-			   skipped, st->events + framing_skipped + filtered, st->malformed + framing_skipped,
-			   st->no_timestamp);
-	}
-	if (st->late > 0)
-		diag_warn("%" PRIu64 " events arrived later than the reorder window; "
-			  "sequences skipped them (raise --reorder-window)", st->late);
-	eval_stats_get(&limits);
-	if (limits.combination_limit_hits > 0)
-		diag_warn("%" PRIu64 " conditions stopped after %u combinations of multi-valued "
-			  "field values without a match; such events may be missed",
-			  limits.combination_limit_hits, EVAL_MAX_COMBINATIONS);
-	if (limits.regex_limit_hits > 0)
-		diag_warn("%" PRIu64 " regular expression matches hit the match limit and counted "
-			  "as no match", limits.regex_limit_hits);
+	if (st->over_limit > 0)
+		snprintf(over, sizeof(over), ", %" PRIu64 " over --max-depth or --max-values-per-field",
+			 st->over_limit);
+	if (skipped > 0)
+		diag_error("%" PRIu64 " of %" PRIu64 " events skipped: %" PRIu64 " malformed%s, "
+			   "%" PRIu64 " without a valid timestamp", skipped,
+			   st->events + framing_skipped + filtered, malformed, over, st->no_timestamp);
+	if (st->late_skipped > 0)
+		diag_warn("%" PRIu64 " events arrived later than the reorder window; sequence queries "
+			  "skipped %" PRIu64 " of them (raise --reorder-window)", st->late, st->late_skipped);
+	else if (st->late > 0)
+		diag_warn("%" PRIu64 " events arrived later than the reorder window and were reported "
+			  "out of time order (raise --reorder-window to keep the order)", st->late);
 	print_sequence_summary(st);
+}
+
+/*
+ * A run that read events but could use none of them: a wrong
+ * --timestamp-field, or inputs that are not JSON events. Exit status 2 says
+ * so where 0 would claim that nothing matched. Events the prefilter passed
+ * over were not read, so they do not count as unusable.
+ */
+static bool nothing_usable(const struct detector_stats *st, const char *timestamp_field,
+			   size_t framing_skipped, size_t filtered)
+{
+	if (st->timed > 0 || st->untimed_used > 0)
+		return false;
+	if (st->no_timestamp > 0) {
+		diag_error("no event had a valid %s (%" PRIu64 " events read); if the event time is "
+			   "in another field, name it with --timestamp-field", timestamp_field,
+			   st->events);
+		return true;
+	}
+	if (filtered > 0 || st->malformed + st->over_limit + framing_skipped == 0)
+		return false;
+	if (st->malformed + framing_skipped == 0)
+		diag_error("no event could be read: every one was over --max-depth or "
+			   "--max-values-per-field; raise the limit named above");
+	else
+		diag_error("no event could be read: every document was malformed or over a limit "
+			   "(see the messages above); the input must be JSON events (NDJSON, a JSON "
+			   "array or documents), plain, gzip or zstd");
+	return true;
+}
+
+/* Whether stdin is a live stream (a pipe, socket or terminal), not a file that ends. */
+static bool stdin_is_live(void)
+{
+	struct stat st;
+
+	return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 }
 
 int cmd_detect(int argc, char **argv)
@@ -502,6 +616,8 @@ int cmd_detect(int argc, char **argv)
 		.timestamp_field = args.det.timestamp_field,
 		.date_fields = args.date_fields,
 		.ndate_fields = args.ndate_fields,
+		.category_field = args.det.category_field,
+		.tiebreaker_field = args.det.tiebreaker_field,
 	};
 
 	args.det.date_fields = args.date_fields;
@@ -529,7 +645,10 @@ int cmd_detect(int argc, char **argv)
 			read_failed = true;
 	}
 	for (size_t i = 0; i < args.nfiles; i++) {
-		if (strcmp(args.files[i], "-") == 0 && !read_input(&rd, "-", &args.input))
+		if (strcmp(args.files[i], "-") != 0)
+			continue;
+		detect_job_flush_each(&job, stdin_is_live());
+		if (!read_input(&rd, "-", &args.input))
 			read_failed = true;
 	}
 	detector_finish(det);
@@ -537,8 +656,10 @@ int cmd_detect(int argc, char **argv)
 	plan_prefilter_free(rd.prefilter);
 
 	print_summary(detector_stats(det), rd.framing_skipped, rd.filtered);
+	detect_job_report_limits(&job, det);
 	status = detect_job_finish(&job);
-	if (read_failed)
+	if (read_failed || nothing_usable(detector_stats(det), args.det.timestamp_field,
+					  rd.framing_skipped, rd.filtered))
 		status = EXIT_FATAL;
 	else if (status == 0 && detector_stats(det)->results > 0)
 		status = EXIT_FOUND;

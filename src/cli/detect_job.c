@@ -1,11 +1,13 @@
 #include "detect_job.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "commands.h"
+#include "engine/eval_stats.h"
 #include "engine/plan.h"
 #include "eql/parse.h"
 #include "rules/alert.h"
@@ -26,6 +28,22 @@ static void add_query(struct detect_job *job, const char *origin, const char *te
 	q->ast = NULL;
 }
 
+/* `path` without trailing slashes, so that a folder's files print as rules/x.ndjson. */
+static const char *trim_slashes(struct arena *arena, const char *path)
+{
+	size_t len = strlen(path);
+	char *copy;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (path[len] == '\0')
+		return path;
+	copy = arena_alloc(arena, len + 1);
+	memcpy(copy, path, len);
+	copy[len] = '\0';
+	return copy;
+}
+
 static bool load_rules(struct detect_job *job, const char *const *paths, size_t npaths,
 		       bool include_disabled)
 {
@@ -37,7 +55,7 @@ static bool load_rules(struct detect_job *job, const char *const *paths, size_t 
 	if (npaths == 0)
 		ok = rules_load_bundled(&job->rules);
 	for (size_t i = 0; i < npaths; i++)
-		ok = rules_load_path(&job->rules, paths[i]) && ok;
+		ok = rules_load_path(&job->rules, trim_slashes(&job->arena, paths[i])) && ok;
 	if (!ok)
 		return false;
 	if (job->rules.count == 0) {
@@ -54,10 +72,6 @@ static bool load_rules(struct detect_job *job, const char *const *paths, size_t 
 			disabled++;
 			continue;
 		}
-		/*
-		 * NOTE: a rule's timestamp_override, event_category_override and
-		 * tiebreaker_field are not applied; the command's fields serve all.
-		 */
 		origin = arena_alloc(&job->arena, strlen(r->origin) + 32);
 		sprintf(origin, "%s:%zu", r->origin, r->line);
 		add_query(job, origin, r->query, r->query_len, r);
@@ -88,8 +102,62 @@ static void warn_single_clause(const struct detect_query *q)
 		  "join key that is not optional", q->origin);
 }
 
+/* True when a rule names a field (`rule_field`, NULL or "" for none) other than the command's. */
+static bool differs(const char *rule_field, const char *command)
+{
+	return rule_field != NULL && rule_field[0] != '\0' &&
+	       (command == NULL || strcmp(rule_field, command) != 0);
+}
+
+/* A rule's event_category_override, when it names another field than the command's. */
+static const char *category_override(const struct detect_query *q,
+				     const struct detect_job_options *opts)
+{
+	const char *field = q->rule != NULL ? q->rule->event_category_override : NULL;
+	const char *command = opts->category_field ? opts->category_field : "event.category";
+
+	return differs(field, command) ? field : NULL;
+}
+
+static void warn_override(const struct detect_query *q, const char *key, const char *field,
+			  const char *instead)
+{
+	diag_warn("%s: rule '%s': its %s '%s' is not applied: %s", q->origin, q->rule->name,
+		  key, field, instead);
+}
+
+/*
+ * Warns about the overrides a rule cannot have. One run orders every
+ * rule's events by one timestamp and one tiebreaker, so a rule that names
+ * others gets one warning per field, with what is used instead.
+ */
+static void warn_overrides(const struct detect_query *q, const struct detect_job_options *opts)
+{
+	const struct rule *r = q->rule;
+	const char *ts = opts->timestamp_field ? opts->timestamp_field : "@timestamp";
+	const char *tb = opts->tiebreaker_field;
+	char instead[256];
+
+	if (r == NULL)
+		return;
+	if (differs(r->timestamp_field, ts)) {
+		snprintf(instead, sizeof(instead), "events are ordered by %s (--timestamp-field), "
+			 "one timestamp field for every rule of a run", ts);
+		warn_override(q, "timestamp_field", r->timestamp_field, instead);
+	}
+	if (differs(r->timestamp_override, ts)) {
+		snprintf(instead, sizeof(instead), "--from and --to test %s (--timestamp-field)", ts);
+		warn_override(q, "timestamp_override", r->timestamp_override, instead);
+	}
+	if (differs(r->tiebreaker_field, tb)) {
+		snprintf(instead, sizeof(instead), "events with the same timestamp are ordered by %s%s",
+			 tb ? tb : "input order", tb ? " (--tiebreaker-field), then input order" : "");
+		warn_override(q, "tiebreaker_field", r->tiebreaker_field, instead);
+	}
+}
+
 static bool prepare_query(struct detect_job *job, struct detector *det,
-			  struct detect_query *q)
+			  struct detect_query *q, const struct detect_job_options *opts)
 {
 	struct eql_error err;
 
@@ -103,7 +171,8 @@ static bool prepare_query(struct detect_job *job, struct detector *det,
 		return false;
 	}
 	warn_single_clause(q);
-	detector_add_query(det, q->ast);
+	warn_overrides(q, opts);
+	detector_add_query_with(det, q->ast, category_override(q, opts));
 	return true;
 }
 
@@ -131,7 +200,7 @@ bool detect_job_init(struct detect_job *job, struct detector *det,
 		return false;
 
 	for (size_t i = 0; i < job->nqueries; i++)
-		ok = prepare_query(job, det, &job->queries[i]) && ok;
+		ok = prepare_query(job, det, &job->queries[i], opts) && ok;
 	return ok;
 }
 
@@ -166,12 +235,38 @@ static void format_query_result(struct buf *b, const struct detector_result *r)
 	buf_putc(b, '}');
 }
 
+/*
+ * The distinct host names of the result's events, in event order, into
+ * `names` (room for r->nevents); returns how many.
+ */
+static size_t distinct_hosts(const struct detector_result *r, const char **names, size_t *lens)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct candidate *c = r->events[i];
+		bool seen = false;
+
+		if (c == NULL || c->host == NULL)
+			continue;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = lens[k] == c->host_len && memcmp(names[k], c->host, c->host_len) == 0;
+		if (!seen) {
+			names[n] = c->host;
+			lens[n++] = c->host_len;
+		}
+	}
+	return n;
+}
+
 static void format_alert(struct buf *b, const struct detect_query *q,
 			 const struct detector_result *r)
 {
 	const struct candidate *last = detector_result_last(r);
 	const char **docs = xcalloc(r->nevents, sizeof(*docs));
 	size_t *lens = xcalloc(r->nevents, sizeof(*lens));
+	const char **hosts = xcalloc(r->nevents, sizeof(*hosts));
+	size_t *host_lens = xcalloc(r->nevents, sizeof(*host_lens));
 	struct alert_match m = {
 		/* A sample of events without a timestamp is dated when it is found. */
 		.timestamp_ms = last->untimed ? (int64_t)time(NULL) * 1000 : last->timestamp,
@@ -190,14 +285,19 @@ static void format_alert(struct buf *b, const struct detect_query *q,
 		}
 		docs[i] = r->events[i]->doc;
 		lens[i] = r->events[i]->doc_len;
-		if (m.host_name == NULL && r->events[i]->host != NULL) {
-			m.host_name = r->events[i]->host;
-			m.host_name_len = r->events[i]->host_len;
-		}
+	}
+	m.nhost_names = distinct_hosts(r, hosts, host_lens);
+	m.host_names = hosts;
+	m.host_name_lens = host_lens;
+	if (m.nhost_names > 0) {
+		m.host_name = hosts[0];
+		m.host_name_len = host_lens[0];
 	}
 	alert_write(b, q->rule, &m);
 	free(docs);
 	free(lens);
+	free(hosts);
+	free(host_lens);
 }
 
 /* Adds `members` at the end of the alert object that ends the line. */
@@ -235,6 +335,8 @@ void detect_job_emit(struct detect_job *job, const struct detector_result *r,
 	}
 	if (fwrite(job->line.data, 1, job->line.len, job->out) != job->line.len)
 		job->write_failed = true;
+	if (job->flush_each && fflush(job->out) != 0)
+		job->write_failed = true;
 }
 
 void detect_job_result(void *arg, const struct detector_result *r)
@@ -246,6 +348,103 @@ void detect_job_result(void *arg, const struct detector_result *r)
 	    !job->alert_hook(job->alert_hook_arg, r, &job->members))
 		return;
 	detect_job_emit(job, r, job->members.data, job->members.len);
+}
+
+void detect_job_flush_each(struct detect_job *job, bool on)
+{
+	job->flush_each = on;
+}
+
+/* Patterns of a query's regular expressions named in a warning; the rest are counted. */
+#define REPORTED_PATTERNS 3
+
+/* Appends the regex patterns under `e` to `out` as "p1", "p2", counting them in `n`. */
+static void collect_patterns(const struct eql_expr *e, struct buf *out, size_t *n)
+{
+	if (e == NULL)
+		return;
+	if (e->kind == EQL_EXPR_MATCH && e->op == EQL_OP_REGEX) {
+		for (size_t i = 1; i < e->nargs; i++) {
+			const struct eql_expr *p = e->args[i];
+
+			if (p->kind != EQL_EXPR_STRING)
+				continue;
+			if (++*n <= REPORTED_PATTERNS) {
+				buf_puts(out, *n > 1 ? ", " : "");
+				buf_json_string(out, p->u.string.ptr, p->u.string.len);
+			}
+		}
+		return;
+	}
+	for (size_t i = 0; i < e->nargs; i++)
+		collect_patterns(e->args[i], out, n);
+}
+
+static void clause_patterns(const struct eql_clause *c, struct buf *out, size_t *n)
+{
+	if (c == NULL)
+		return;
+	collect_patterns(c->where, out, n);
+	for (size_t i = 0; i < c->nby; i++)
+		collect_patterns(c->by[i], out, n);
+}
+
+/* The query's regex patterns, for a warning: `"a", "b" and 2 more`. */
+static void query_patterns(const struct eql_query *ast, struct buf *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ast->nclauses; i++)
+		clause_patterns(&ast->clauses[i], out, &n);
+	clause_patterns(ast->until, out, &n);
+	for (size_t i = 0; i < ast->nby; i++)
+		collect_patterns(ast->by[i], out, &n);
+	if (n > REPORTED_PATTERNS)
+		buf_printf(out, " and %zu more", n - REPORTED_PATTERNS);
+}
+
+/* "rule 'NAME' (FILE:LINE)", or "query" for -q, for a warning about one query. */
+static void query_label(const struct detect_query *q, struct buf *out)
+{
+	if (q->rule != NULL)
+		buf_printf(out, "rule '%s' (%s)", q->rule->name, q->origin);
+	else
+		buf_puts(out, q->origin);
+}
+
+/*
+ * NOTE: the count is per query, not per pattern: the evaluator counts
+ * match-limit hits for all patterns together, so a query with several
+ * patterns gets one count for them all.
+ */
+static void report_query_limits(const struct detect_query *q, const struct detector_query_stats *ls)
+{
+	const struct detector_limit_hits *rx = &ls->regex, *combos = &ls->combinations;
+	struct buf label = BUF_INIT, patterns = BUF_INIT;
+
+	query_label(q, &label);
+	if (rx->count > 0) {
+		query_patterns(q->ast, &patterns);
+		diag_warn("%s: the match limit stopped %" PRIu64 " regular-expression match%s of %s, "
+			  "counted as no match, the first at %s:%zu; simplify the pattern: nested "
+			  "repetitions such as (.*a)* backtrack too long",
+			  label.data, rx->count, rx->count == 1 ? "" : "es",
+			  patterns.len > 0 ? patterns.data : "its patterns", rx->first_origin,
+			  rx->first_line);
+	}
+	if (combos->count > 0)
+		diag_warn("%s: %" PRIu64 " tests stopped after %u combinations of multi-valued field "
+			  "values without a match, the first at %s:%zu; such events may be missed",
+			  label.data, combos->count, EVAL_MAX_COMBINATIONS, combos->first_origin,
+			  combos->first_line);
+	buf_free(&label);
+	buf_free(&patterns);
+}
+
+void detect_job_report_limits(const struct detect_job *job, const struct detector *det)
+{
+	for (size_t i = 0; i < job->nqueries; i++)
+		report_query_limits(&job->queries[i], detector_query_stats(det, i));
 }
 
 void detect_job_set_output(struct detect_job *job, FILE *out, const char *name)

@@ -47,6 +47,7 @@ struct detect_job {
 	const char **date_fields;     /* the timestamp field, then --date-field names */
 	size_t ndate_fields;
 	bool header_written;
+	bool flush_each;                /* flush after every result (a live stream) */
 	struct detect_table columns;
 	FILE *out;                      /* stdout unless detect_job_set_output() */
 	const char *out_name;           /* for messages */
@@ -65,6 +66,13 @@ struct detect_job_options {
 	const char *timestamp_field;    /* compared as a date in queries */
 	const struct detector_date_field *date_fields; /* --date-field: also dates */
 	size_t ndate_fields;
+	/*
+	 * The command's fields, which a rule's overrides are checked against.
+	 * A rule's event_category_override applies to that rule. A different
+	 * timestamp or tiebreaker field cannot apply, so it is warned about.
+	 */
+	const char *category_field;     /* NULL: event.category */
+	const char *tiebreaker_field;   /* NULL: none */
 };
 
 /*
@@ -91,6 +99,19 @@ void detect_job_set_output(struct detect_job *job, FILE *out, const char *name);
  */
 void detect_job_emit(struct detect_job *job, const struct detector_result *r,
 		     const char *members, size_t members_len);
+
+/*
+ * Turns on or off a flush after every result, so that each result of a
+ * live stream reaches its reader at once (stdout is otherwise fully buffered).
+ */
+void detect_job_flush_each(struct detect_job *job, bool on);
+
+/*
+ * Warns, per query or rule, about the evaluation limits it hit (regular
+ * expression matches stopped at the match limit, tests stopped after too
+ * many value combinations), naming its patterns and the first place.
+ */
+void detect_job_report_limits(const struct detect_job *job, const struct detector *det);
 
 /* Flushes the output; returns 2 when writing failed, else 0. */
 int detect_job_finish(struct detect_job *job);

@@ -1,5 +1,6 @@
 #include "detect_table.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "event/timestamp.h"
@@ -29,16 +30,43 @@ void detect_table_free(struct detect_table *t)
 	field_set_free(t->fields);
 }
 
-/* Appends `text` cut or padded to `width` (0: as is), control bytes as '?'. */
+/* Whether `byte` continues a UTF-8 sequence rather than starting a character. */
+static bool continues(char byte)
+{
+	return ((unsigned char)byte & 0xC0) == 0x80;
+}
+
+/* Characters (code points) in `text`; a stray continuation byte adds none. */
+static size_t characters(const char *text, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += !continues(text[i]);
+	return n;
+}
+
+/*
+ * Appends `text` cut or padded to `width` characters (0: as is), control
+ * bytes as '?'. A cut falls between two characters, never inside one.
+ * Widths count code points: a character that a terminal draws two columns
+ * wide (CJK, most emoji) still counts as one, so its row may sit one column
+ * off.
+ */
 static void cell(struct buf *out, const char *text, size_t len, size_t width)
 {
-	size_t shown = width > 0 && len > width ? width - 1 : len;
+	size_t total = characters(text, len);
+	size_t keep = width > 0 && total > width ? width - 1 : total;
+	size_t shown = 0;
 
-	for (size_t i = 0; i < shown; i++)
+	for (size_t i = 0; i < len; i++) {
+		if (!continues(text[i]) && shown++ == keep)
+			break;
 		buf_putc(out, (unsigned char)text[i] < 0x20 ? '?' : text[i]);
-	if (shown < len)
+	}
+	if (keep < total)
 		buf_putc(out, '~');
-	for (size_t i = shown + (shown < len); i < width; i++)
+	for (size_t i = keep + (keep < total); i < width; i++)
 		buf_putc(out, ' ');
 	buf_puts(out, "  ");
 }

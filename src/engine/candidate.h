@@ -46,7 +46,7 @@ struct candidate {
 	size_t nhits;
 	char *strings;     /* backing store for tiebreaker text */
 	unsigned refs;
-	bool late;         /* released after a later event: sequences skip it */
+	bool late;         /* released after a later event: sequences of two stages or more skip it */
 	bool untimed;      /* had no valid timestamp: only sample queries see it */
 };
 

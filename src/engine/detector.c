@@ -11,10 +11,13 @@
 #include "../util/buf.h"
 #include "../util/diag.h"
 #include "../util/xalloc.h"
+#include "coerce.h"
 #include "datefmt.h"
 #include "eval.h"
+#include "eval_stats.h"
 #include "sample.h"
 #include "sequence.h"
+#include "text.h"
 
 /* Key combinations one event may produce for one clause. */
 #define MAX_KEY_COMBINATIONS 64
@@ -29,10 +32,14 @@ struct held_result {
 	size_t nevents;
 };
 
-/* The last `cap` results, oldest first from `start`. */
+/*
+ * The last `cap` results, oldest first from `start`. The array grows up to
+ * `cap` as results come (`alloc` entries), so that a large tail count costs
+ * only what it holds; `start` stays 0 until the ring is full.
+ */
 struct ring {
 	struct held_result *items;
-	size_t cap, start, len;
+	size_t cap, alloc, start, len;
 };
 
 struct pipe_state {
@@ -46,14 +53,13 @@ struct query_state {
 	const struct eql_query *query;
 	struct seq_matcher *seq;
 	struct sample_matcher *sample;
-	struct pipe_state *pipes;
+	struct pipe_state *pipes;    /* --size's limit first, when given, then the query's */
 	size_t npipes;
-	struct ring last;            /* --result-position tail: the last `size` results */
-	bool keep_last;
-	int64_t emitted;
+	int category_slot;           /* the field that `process where` tests */
 	bool done;
 	size_t index;
 	struct detector *owner;
+	struct detector_query_stats limits; /* first_origin is a copy, freed with the detector */
 };
 
 struct heap {
@@ -85,6 +91,8 @@ struct detector {
 	int64_t latest;    /* latest timestamp of any event in range, candidate or not */
 	int64_t watermark; /* streaming: sequences know every candidate before it */
 	bool any_streamed;
+	const char *origin; /* the document being fed, for the limit counts */
+	size_t line;
 	struct detector_stats stats;
 };
 
@@ -135,7 +143,47 @@ struct field_set *detector_fields(struct detector *d)
 static void result_sink(void *arg, const char *keys, size_t keys_len,
 			struct candidate *const *events, size_t nevents);
 
+static void pipe_init(struct pipe_state *p, enum eql_pipe_kind kind, int64_t count)
+{
+	p->kind = kind;
+	p->count = count;
+	if (kind == EQL_PIPE_TAIL && count > 0)
+		p->ring.cap = (size_t)count;
+}
+
+/*
+ * The query's pipes, with --size as Elasticsearch applies it
+ * (LogicalPlanBuilder.visitStatement): a limit inserted before the first
+ * pipe, in that pipe's direction, so `| tail 3` with size 2 is `tail 2 |
+ * tail 3`. Without a pipe the limit is a head, or a tail with
+ * result_position tail. The EQL API ignores result_position for samples:
+ * they come in key order and `size` takes the first ones.
+ */
+static void build_pipes(const struct detector *d, struct query_state *qs)
+{
+	const struct eql_query *query = qs->query;
+	size_t first = d->opts.size >= 0;
+	enum eql_pipe_kind kind = EQL_PIPE_HEAD;
+
+	qs->npipes = query->npipes + first;
+	qs->pipes = xcalloc(qs->npipes ? qs->npipes : 1, sizeof(*qs->pipes));
+	if (query->npipes > 0)
+		kind = query->pipes[0].kind;
+	else if (d->opts.result_tail && query->kind != EQL_QUERY_SAMPLE)
+		kind = EQL_PIPE_TAIL;
+	if (first)
+		pipe_init(&qs->pipes[0], kind, d->opts.size);
+	for (size_t i = 0; i < query->npipes; i++)
+		pipe_init(&qs->pipes[first + i], query->pipes[i].kind, query->pipes[i].count);
+}
+
 size_t detector_add_query(struct detector *d, const struct eql_query *query)
+{
+	return detector_add_query_with(d, query, NULL);
+}
+
+size_t detector_add_query_with(struct detector *d, const struct eql_query *query,
+			       const char *category_field)
 {
 	struct query_state *qs;
 
@@ -144,21 +192,9 @@ size_t detector_add_query(struct detector *d, const struct eql_query *query)
 	memset(qs, 0, sizeof(*qs));
 	qs->query = query;
 	qs->index = d->nqueries;
-	qs->npipes = query->npipes;
-	qs->pipes = xcalloc(query->npipes ? query->npipes : 1, sizeof(*qs->pipes));
-	for (size_t i = 0; i < query->npipes; i++) {
-		qs->pipes[i].kind = query->pipes[i].kind;
-		qs->pipes[i].count = query->pipes[i].count;
-		if (qs->pipes[i].kind == EQL_PIPE_TAIL && qs->pipes[i].count > 0)
-			qs->pipes[i].ring.cap = (size_t)qs->pipes[i].count;
-	}
-	/*
-	 * The EQL API ignores result_position for samples: they come in key
-	 * order and `size` takes the first ones (see docs/sequences.md).
-	 */
-	qs->keep_last = d->opts.result_tail && d->opts.size >= 0 &&
-			query->kind != EQL_QUERY_SAMPLE;
-	qs->last.cap = qs->keep_last ? (size_t)d->opts.size : 0;
+	qs->category_slot = category_field != NULL ? field_set_add(d->fields, category_field)
+						   : d->category_slot;
+	build_pipes(d, qs);
 	d->nsamples += query->kind == EQL_QUERY_SAMPLE;
 	d->nsequences += query->kind == EQL_QUERY_SEQUENCE;
 	return d->nqueries++;
@@ -253,8 +289,14 @@ static void ring_keep(struct ring *r, const char *keys, size_t keys_len,
 
 	if (r->cap == 0)
 		return;
-	if (r->items == NULL)
-		r->items = xcalloc(r->cap, sizeof(*r->items));
+	if (r->len == r->alloc && r->alloc < r->cap) {
+		size_t grown = r->alloc < 16 ? 16 : r->alloc * 2;
+
+		grown = grown < r->cap ? grown : r->cap;
+		r->items = xrealloc(r->items, grown * sizeof(*r->items));
+		memset(r->items + r->alloc, 0, (grown - r->alloc) * sizeof(*r->items));
+		r->alloc = grown;
+	}
 	if (r->len == r->cap) {
 		held_free(&r->items[r->start]);
 		at = r->start;
@@ -268,7 +310,7 @@ static void ring_keep(struct ring *r, const char *keys, size_t keys_len,
 
 static void ring_free(struct ring *r)
 {
-	for (size_t k = 0; r->items != NULL && k < r->cap; k++)
+	for (size_t k = 0; k < r->alloc; k++)
 		held_free(&r->items[k]);
 	free(r->items);
 	memset(r, 0, sizeof(*r));
@@ -283,17 +325,8 @@ static void deliver(struct query_state *qs, const char *keys, size_t keys_len,
 		.events = events, .nevents = nevents,
 	};
 
-	if (qs->keep_last) {
-		ring_keep(&qs->last, keys, keys_len, events, nevents);
-		return;
-	}
-	if (d->opts.size >= 0 && qs->emitted >= d->opts.size)
-		return;
 	d->on_result(d->arg, &r);
 	d->stats.results++;
-	qs->emitted++;
-	if (d->opts.size >= 0 && qs->emitted >= d->opts.size)
-		qs->done = true;
 }
 
 /* Passes a result through pipes[from..] and delivers what comes out. */
@@ -315,7 +348,7 @@ static void pipe_push(struct query_state *qs, size_t from, const char *keys,
 	deliver(qs, keys, keys_len, events, nevents);
 }
 
-/* Releases what the tail pipes hold, first pipe first, then the tail result position. */
+/* Releases what the tail pipes hold, first pipe first. */
 static void pipes_finish(struct query_state *qs)
 {
 	for (size_t i = 0; i < qs->npipes; i++) {
@@ -328,13 +361,6 @@ static void pipes_finish(struct query_state *qs)
 		}
 		ring_free(r);
 	}
-	qs->keep_last = false;
-	for (size_t k = 0; qs->last.items != NULL && k < qs->last.len; k++) {
-		struct held_result *h = &qs->last.items[(qs->last.start + k) % qs->last.cap];
-
-		deliver(qs, h->keys, h->keys_len, h->events, h->nevents);
-	}
-	ring_free(&qs->last);
 }
 
 /* True when no further result of this query can come out of its pipes. */
@@ -403,6 +429,16 @@ static struct candidate *heap_pop(struct heap *h)
 	return top;
 }
 
+/*
+ * A sequence of one stage has no order to protect: it takes a late event
+ * as an event query does. Longer sequences skip it, because the events
+ * after it were already matched.
+ */
+static bool skips_late(const struct query_state *qs)
+{
+	return qs->seq != NULL && seq_stage_count(qs->seq) > 1;
+}
+
 /* Sends a candidate to each query it has hits for. */
 static void dispatch(struct detector *d, struct candidate *c)
 {
@@ -423,7 +459,7 @@ static void dispatch(struct detector *d, struct candidate *c)
 
 		if (qs->seq == NULL)
 			result_sink(qs, NULL, 0, &c, 1);
-		else if (!c->late)
+		else if (!c->late || !skips_late(qs))
 			seq_feed(qs->seq, c, hits, n);
 	}
 }
@@ -443,9 +479,10 @@ void detector_flush(struct detector *d)
 }
 
 /*
- * Streaming: releases candidates that the reorder window no longer covers,
- * then advances the sequences to the window's edge. A candidate older than
- * the edge arrives late, and sequences skip it.
+ * Streaming: releases the candidates at or before the window's edge (the
+ * newest timestamp minus the window, so a window of 0 holds nothing back),
+ * then advances the sequences to the edge. A candidate older than the edge
+ * arrives late.
  */
 static void release_window(struct detector *d)
 {
@@ -453,7 +490,7 @@ static void release_window(struct detector *d)
 
 	while (d->held.len > 0) {
 		struct candidate *top = d->held.items[0];
-		bool expired = top->timestamp < edge;
+		bool expired = top->timestamp <= edge;
 
 		if (!expired && d->held.len <= d->opts.reorder_max)
 			break;
@@ -477,10 +514,14 @@ static void value_json(struct buf *b, const struct value *v)
 	case VALUE_BOOL: buf_puts(b, v->u.boolean ? "true" : "false"); break;
 	case VALUE_INT: buf_printf(b, "%" PRId64, v->u.integer); break;
 	case VALUE_FLOAT:
-		if (isfinite(v->u.real))
-			buf_printf(b, "%.17g", v->u.real);
-		else
+		if (isfinite(v->u.real)) {
+			char text[TEXT_NUMBER_MAX];
+
+			/* Java's Double.toString form (1.5, 1.0E20) is valid JSON. */
+			buf_append(b, text, text_format_double(v->u.real, text));
+		} else {
 			buf_puts(b, "null");
+		}
 		break;
 	case VALUE_STRING: buf_json_string(b, v->u.string.ptr, v->u.string.len); break;
 	}
@@ -523,6 +564,30 @@ static struct value date_key(struct detector *d, const struct datefmt *f,
 	return value_string(text, strlen(text));
 }
 
+/*
+ * A join key value as one index mapping stores it, so that keys join when
+ * the values compare equal (docs/semantics.md, "Join keys"): a string that
+ * reads as a plain number joins as that number and "true" and "false" as
+ * booleans (a numeric or boolean field coerces them), and a float without a
+ * fraction as an integer. So 100, 100.0 and "100" join as 100.
+ */
+static struct value key_value(const struct value *v)
+{
+	struct value n;
+	bool b;
+
+	if (v->kind == VALUE_STRING) {
+		if (text_parse_number(v->u.string.ptr, v->u.string.len, &n))
+			return key_value(&n);
+		if (value_to_bool(v, &b))
+			return value_bool(b);
+	}
+	if (v->kind == VALUE_FLOAT && v->u.real == trunc(v->u.real) &&
+	    v->u.real >= -0x1p63 && v->u.real < 0x1p63)
+		return value_int((int64_t)v->u.real);
+	return *v;
+}
+
 static const struct datefmt *date_format_of(const struct detector *d, const struct eql_expr *e)
 {
 	int slot = e->u.field.slot;
@@ -558,15 +623,16 @@ static size_t key_values(struct detector *d, const struct eql_expr *e, bool samp
 			 * NOTE: an `ip` field joins on its text, where Elasticsearch
 			 * joins on the address ("::ffff:10.0.0.1" is "10.0.0.1" there).
 			 */
-			if (date != NULL)
-				v = date_key(d, date, &v, sample);
+			v = date != NULL ? date_key(d, date, &v, sample) : key_value(&v);
 			for (size_t k = 0; k < n && !seen; k++)
 				seen = value_same(&out[k], &v);
 			if (!seen)
 				out[n++] = v;
 		}
 	} else {
-		out[0] = eval_value(e, ctx);
+		struct value v = eval_value(e, ctx);
+
+		out[0] = key_value(&v);
 		n = out[0].kind == VALUE_NULL && !optional ? 0 : 1;
 	}
 	if (n == 0 && optional)
@@ -617,6 +683,32 @@ static bool add_keys(struct detector *d, const struct eql_query *q,
 	return true;
 }
 
+static void count_hits(struct detector *d, struct detector_limit_hits *h, uint64_t added)
+{
+	if (added == 0)
+		return;
+	h->count += added;
+	if (h->first_origin == NULL && d->origin != NULL) {
+		h->first_origin = xstrdup(d->origin);
+		h->first_line = d->line;
+	}
+}
+
+/*
+ * Charges to query `qs` the evaluation limits hit since `before` (the
+ * counters are global to the evaluator), with the place of the first hit.
+ */
+static void count_limits(struct detector *d, struct query_state *qs,
+			 const struct eval_stats *before)
+{
+	struct eval_stats now;
+
+	eval_stats_get(&now);
+	count_hits(d, &qs->limits.regex, now.regex_limit_hits - before->regex_limit_hits);
+	count_hits(d, &qs->limits.combinations,
+		   now.combination_limit_hits - before->combination_limit_hits);
+}
+
 /* Evaluates every clause of every query (of the sample queries only, with `samples_only`). */
 static struct candidate *evaluate(struct detector *d, bool samples_only)
 {
@@ -626,16 +718,18 @@ static struct candidate *evaluate(struct detector *d, bool samples_only)
 	for (size_t q = 0; q < d->nqueries; q++) {
 		const struct eql_query *query = d->queries[q].query;
 		size_t nclauses = query->nclauses + (query->until != NULL);
+		struct eval_stats before;
 
 		if (d->queries[q].done || (samples_only && query->kind != EQL_QUERY_SAMPLE))
 			continue;
+		eval_stats_get(&before);
 		for (size_t i = 0; i < nclauses; i++) {
 			const struct eql_clause *clause = i < query->nclauses ? &query->clauses[i] : query->until;
 			unsigned index = i < query->nclauses ? (unsigned)i : CANDIDATE_UNTIL;
 			struct candidate_hit *hit;
 
 			arena_reset(&d->scratch);
-			if (!eval_clause(clause, d->category_slot, &ctx))
+			if (!eval_clause(clause, d->queries[q].category_slot, &ctx))
 				continue;
 			if (c == NULL)
 				c = candidate_new();
@@ -643,6 +737,7 @@ static struct candidate *evaluate(struct detector *d, bool samples_only)
 			if (query->kind != EQL_QUERY_EVENT && !add_keys(d, query, clause, &ctx, hit))
 				c->nhits--;
 		}
+		count_limits(d, &d->queries[q], &before);
 	}
 	if (c != NULL && c->nhits == 0) {
 		candidate_unref(c);
@@ -691,11 +786,137 @@ static void report(struct detector *d, uint64_t count, const char *origin,
 		diag_at(origin, line, "%s", "further messages of this kind are only counted");
 }
 
+/* Reads `n` digits at `s`; false when one is not a digit. */
+static bool read_digits(const char *s, size_t n, long *out)
+{
+	*out = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+static int days_in_month(long year, long month)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/*
+ * For text that starts as an ISO 8601 date (YYYY-MM-DD, the year with an
+ * optional sign and up to 9 digits), names a month or day that does not
+ * exist. Returns the length of the date, or 0 when the text does not start
+ * so; `*fault` is set when the date is wrong.
+ */
+static size_t explain_day(const char *s, size_t len, bool *fault, char *out, size_t size)
+{
+	static const char *const months[12] = {
+		"January", "February", "March", "April", "May", "June", "July",
+		"August", "September", "October", "November", "December",
+	};
+	size_t y = (len > 0 && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+	size_t digits = y;
+	long year, month, day;
+
+	while (digits < len && s[digits] >= '0' && s[digits] <= '9' && digits - y < 9)
+		digits++;
+	if (digits - y < 4 || len < digits + 6 || s[digits] != '-' || s[digits + 3] != '-' ||
+	    !read_digits(s + y, digits - y, &year) || !read_digits(s + digits + 1, 2, &month) ||
+	    !read_digits(s + digits + 4, 2, &day))
+		return 0;
+	year = s[0] == '-' ? -year : year;
+
+	*fault = true;
+	if (month < 1 || month > 12)
+		snprintf(out, size, "month %02ld does not exist", month);
+	else if (day < 1)
+		snprintf(out, size, "day %02ld does not exist", day);
+	else if (day > days_in_month(year, month))
+		snprintf(out, size, "%s %ld has %d days", months[month - 1], year,
+			 days_in_month(year, month));
+	else
+		*fault = false;
+	return digits + 6;
+}
+
+/* For "Thh:mm[:ss]..." (or a space for the T), names an hour, minute or second out of range. */
+static bool explain_clock(const char *s, size_t len, char *out, size_t size)
+{
+	long hour, minute, second;
+
+	if (len < 6 || (s[0] != 'T' && s[0] != ' ') || s[3] != ':' ||
+	    !read_digits(s + 1, 2, &hour) || !read_digits(s + 4, 2, &minute))
+		return false;
+	if (hour > 23 || minute > 59) {
+		snprintf(out, size, "%s %02ld is out of range", hour > 23 ? "hour" : "minute",
+			 hour > 23 ? hour : minute);
+		return true;
+	}
+	if (len >= 9 && s[6] == ':' && read_digits(s + 7, 2, &second) && second > 59) {
+		snprintf(out, size, "second %02ld is out of range", second);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * For text in the form of an ISO 8601 date and time, names the part that
+ * does not exist ("February 2025 has 28 days") and whether it is in the
+ * date or the time; false when the parts are all in range or the text has
+ * another form.
+ */
+static bool explain_date(const char *s, size_t len, const char **part, char *out, size_t size)
+{
+	bool fault = false;
+	size_t date = explain_day(s, len, &fault, out, size);
+
+	if (date == 0)
+		return false;
+	*part = "date";
+	if (fault)
+		return true;
+	*part = "time";
+	return explain_clock(s + date, len - date, out, size);
+}
+
+/*
+ * Says what is wrong with a timestamp value that did not parse. A number
+ * is shown as it was read: past 64 bits a JSON number is a double, so
+ * 99999999999999999999 shows as 100000000000000000000.
+ */
+static void explain_timestamp(const struct detector *d, const struct value *v,
+			      char *why, size_t size)
+{
+	const char *field = d->opts.timestamp_field;
+	struct buf text = BUF_INIT;
+	const char *part;
+	char fault[96];
+
+	if (v->kind == VALUE_STRING &&
+	    explain_date(v->u.string.ptr, v->u.string.len, &part, fault, sizeof(fault))) {
+		buf_json_string(&text, v->u.string.ptr, v->u.string.len < 100 ? v->u.string.len : 100);
+		snprintf(why, size, "invalid %s in %s %s: %s", part, field, text.data, fault);
+	} else if (v->kind == VALUE_FLOAT && isfinite(v->u.real)) {
+		/* Only a number beyond 64 bits fails, and such a double has no fraction. */
+		snprintf(why, size, fabs(v->u.real) < 1e30
+			 ? "invalid %s %.0f: epoch milliseconds must fit in 64 bits"
+			 : "invalid %s %g: epoch milliseconds must fit in 64 bits", field, v->u.real);
+	} else {
+		value_json(&text, v);
+		snprintf(why, size, "invalid %s %.100s: expected ISO 8601 (2025-01-31T23:59:59Z) "
+			 "or epoch milliseconds", field, text.data);
+	}
+	buf_free(&text);
+}
+
 /* Reads the event's timestamp, or explains in `why` what is wrong with it. */
 static bool read_timestamp(struct detector *d, int64_t *ms, char *why, size_t size)
 {
 	const struct value *v;
-	struct buf text = BUF_INIT;
 
 	if (event_fields_count(&d->ev, d->ts_slot) == 0) {
 		snprintf(why, size, "missing %s", d->opts.timestamp_field);
@@ -704,11 +925,7 @@ static bool read_timestamp(struct detector *d, int64_t *ms, char *why, size_t si
 	v = event_fields_get(&d->ev, d->ts_slot, 0);
 	if (timestamp_parse(v, ms))
 		return true;
-
-	value_json(&text, v);
-	snprintf(why, size, "invalid %s %.100s: expected ISO 8601 or epoch milliseconds",
-		 d->opts.timestamp_field, text.data);
-	buf_free(&text);
+	explain_timestamp(d, v, why, size);
 	return false;
 }
 
@@ -758,6 +975,7 @@ static bool feed_untimed(struct detector *d, const char *json, size_t len,
 	if (d->nsamples < d->nqueries)
 		report(d, ++d->stats.no_timestamp, origin, line,
 		       "%s; only the sample queries use this event", why);
+	d->stats.untimed_used++;
 
 	c = evaluate(d, true);
 	if (c == NULL)
@@ -778,6 +996,33 @@ static bool is_late(const struct detector *d, const struct candidate *c)
 	return c->timestamp < d->watermark;
 }
 
+/* True when a query that `c` passed skips it because it is late. */
+static bool late_skipped(const struct detector *d, const struct candidate *c)
+{
+	for (size_t i = 0; i < c->nhits; i++) {
+		const struct query_state *qs = &d->queries[c->hits[i].query];
+
+		if (!qs->done && skips_late(qs))
+			return true;
+	}
+	return false;
+}
+
+/* A late candidate: counted, reported by what happens to it, then dispatched. */
+static void take_late(struct detector *d, struct candidate *c, const char *origin, size_t line)
+{
+	bool skipped = late_skipped(d, c);
+
+	c->late = true;
+	d->stats.late_skipped += skipped;
+	report(d, ++d->stats.late, origin, line, "%s", skipped
+	       ? "event older than the reorder window; sequence queries skip it (raise --reorder-window)"
+	       : "event older than the reorder window; reported out of time order "
+		 "(raise --reorder-window to keep the order)");
+	dispatch(d, c);
+	candidate_unref(c);
+}
+
 /* Takes candidate `c` (its reference): samples now, the rest in order. */
 static void hold(struct detector *d, struct candidate *c, const char *json, size_t len,
 		 int64_t ts, const char *origin, size_t line, bool streaming)
@@ -790,11 +1035,7 @@ static void hold(struct detector *d, struct candidate *c, const char *json, size
 	}
 
 	if (streaming && is_late(d, c)) {
-		c->late = true;
-		report(d, ++d->stats.late, origin, line,
-		       "%s", "event older than the reorder window; sequences skip it (raise --reorder-window)");
-		dispatch(d, c);
-		candidate_unref(c);
+		take_late(d, c, origin, line);
 		return;
 	}
 	/*
@@ -813,6 +1054,36 @@ static void advance_stream(struct detector *d, int64_t ts)
 	release_window(d);
 }
 
+/*
+ * Whether a document the scanner rejected is valid JSON beyond a limit
+ * (--max-depth, --max-values-per-field) rather than malformed: it scans
+ * without reading any field, so no value is kept, up to the highest depth
+ * an option allows.
+ */
+static bool over_limit(const char *json, size_t len)
+{
+	struct scan_limits wide = { DETECTOR_MAX_DEPTH, DETECTOR_MAX_VALUES };
+	struct field_set *none = field_set_new();
+	struct event_fields probe;
+	char why[16];
+	bool valid;
+
+	event_fields_init(&probe);
+	valid = event_fields_scan(none, &wide, json, len, &probe, why, sizeof(why));
+	event_fields_free(&probe);
+	field_set_free(none);
+	return valid;
+}
+
+/* Counts and reports a document the scanner rejected. */
+static void reject(struct detector *d, const char *json, size_t len, const char *origin,
+		   size_t line, const char *why)
+{
+	uint64_t *count = over_limit(json, len) ? &d->stats.over_limit : &d->stats.malformed;
+
+	report(d, ++*count, origin, line, "%s", why);
+}
+
 bool detector_feed(struct detector *d, const char *json, size_t len,
 		   const char *origin, size_t line, bool streaming)
 {
@@ -821,12 +1092,15 @@ bool detector_feed(struct detector *d, const char *json, size_t len,
 	struct candidate *c;
 
 	d->stats.events++;
+	d->origin = origin;
+	d->line = line;
 	if (!event_fields_scan(d->fields, &d->opts.scan, json, len, &d->ev, why, sizeof(why))) {
-		report(d, ++d->stats.malformed, origin, line, "%s", why);
+		reject(d, json, len, origin, line, why);
 		return false;
 	}
 	if (!read_timestamp(d, &ts, why, sizeof(why)))
 		return feed_untimed(d, json, len, origin, line, why);
+	d->stats.timed++;
 	if ((d->opts.has_from && ts < d->opts.from_ms) || (d->opts.has_to && ts > d->opts.to_ms)) {
 		d->stats.out_of_range++;
 		return true;
@@ -890,6 +1164,11 @@ const struct detector_stats *detector_stats(const struct detector *d)
 	return &d->stats;
 }
 
+const struct detector_query_stats *detector_query_stats(const struct detector *d, size_t query)
+{
+	return &d->queries[query].limits;
+}
+
 void detector_free(struct detector *d)
 {
 	if (d == NULL)
@@ -904,9 +1183,10 @@ void detector_free(struct detector *d)
 
 		seq_free(qs->seq);
 		sample_free(qs->sample);
+		free((char *)qs->limits.regex.first_origin);
+		free((char *)qs->limits.combinations.first_origin);
 		for (size_t i = 0; i < qs->npipes; i++)
 			ring_free(&qs->pipes[i].ring);
-		ring_free(&qs->last);
 		free(qs->pipes);
 	}
 	free(d->queries);

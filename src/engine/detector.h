@@ -12,9 +12,10 @@
  * events as they are fed, in input order, with or without a timestamp,
  * and give their results at detector_finish(). A stream (stdin) is fed
  * with `streaming` set: candidates wait in a reorder window and are
- * released once an event newer by more than the window has arrived; a
- * candidate older than one already released is "late": event queries
- * still report it, sequences skip it, and it is counted.
+ * released once an event newer by the window or more has arrived. A
+ * candidate older than one already released is "late" and counted. Event
+ * queries and one-stage sequences still report it (out of time order), and
+ * longer sequences skip it.
  *
  * Ownership: the detector borrows the queries (planned by the caller with
  * the detector's field set) and owns everything else. Results borrow the
@@ -44,8 +45,13 @@ struct detector_options {
 	const char *host_field;           /* default "host.name" */
 	bool has_from, has_to;
 	int64_t from_ms, to_ms;           /* inclusive bounds */
-	int64_t size;                     /* results per query; -1 for no cap */
-	bool result_tail;                 /* with size: the last `size` results, as the EQL API's result_position=tail */
+	/*
+	 * Results per query, -1 for no cap: a head or tail limit placed before
+	 * the query's first pipe, in that pipe's direction, as Elasticsearch
+	 * does with the EQL API's `size`.
+	 */
+	int64_t size;
+	bool result_tail;                 /* without pipes: the last `size` results (result_position=tail) */
 	size_t max_sequences;             /* open sequences (or sample keys) per query */
 	size_t max_samples_per_key;       /* the EQL API's max_samples_per_key */
 	int64_t reorder_window_ms;        /* streams only */
@@ -83,13 +89,21 @@ const struct candidate *detector_result_last(const struct detector_result *r);
 
 typedef void (*detector_result_fn)(void *arg, const struct detector_result *r);
 
+/* The JSON limits an option may raise them to (--max-depth, --max-values-per-field). */
+#define DETECTOR_MAX_DEPTH 100000u
+#define DETECTOR_MAX_VALUES 100000000u
+
 struct detector_stats {
 	uint64_t events;          /* documents fed */
-	uint64_t malformed;       /* rejected by the JSON scanner */
+	uint64_t malformed;       /* rejected by the JSON scanner as invalid JSON */
+	uint64_t over_limit;      /* rejected for opts.scan's depth or values per field */
 	uint64_t no_timestamp;    /* missing or invalid timestamp: only sample queries saw them */
+	uint64_t timed;           /* with a valid timestamp, in the time range or not */
+	uint64_t untimed_used;    /* without one, taken by sample queries */
 	uint64_t out_of_range;    /* outside --from/--to */
 	uint64_t candidates;      /* passed at least one clause */
 	uint64_t late;            /* older than the reorder window allowed */
+	uint64_t late_skipped;    /* late, and skipped by a sequence of two stages or more */
 	uint64_t results;
 	/* Summed over the sequence and sample queries at detector_finish(): */
 	uint64_t sequences_evicted;   /* oldest dropped: max_sequences reached */
@@ -98,6 +112,19 @@ struct detector_stats {
 	uint64_t missing_forgotten;   /* missing-event records dropped at max_sequences */
 	uint64_t sample_keys_rejected; /* hits of new sample keys past max_sequences */
 	uint64_t sample_searches_stopped;
+};
+
+/* How often one evaluation limit was hit, and where first. */
+struct detector_limit_hits {
+	uint64_t count;
+	const char *first_origin;        /* NULL when count is 0 */
+	size_t first_line;
+};
+
+/* What the evaluation limits cost one query (docs/semantics.md, "Limits"). */
+struct detector_query_stats {
+	struct detector_limit_hits regex;        /* matches stopped at the match limit */
+	struct detector_limit_hits combinations; /* tests stopped after EVAL_MAX_COMBINATIONS */
 };
 
 struct detector;
@@ -113,6 +140,12 @@ struct detector *detector_new(const struct detector_options *opts,
 struct field_set *detector_fields(struct detector *d);
 /* Adds a planned query; returns its index. */
 size_t detector_add_query(struct detector *d, const struct eql_query *query);
+/*
+ * The same, with the query's own category field (a Kibana rule's
+ * event_category_override) instead of opts.category_field; NULL for that.
+ */
+size_t detector_add_query_with(struct detector *d, const struct eql_query *query,
+			       const char *category_field);
 /* Ends set-up; call once before the first detector_feed(). */
 void detector_start(struct detector *d);
 
@@ -135,6 +168,8 @@ void detector_finish(struct detector *d);
 bool detector_done(const struct detector *d);
 
 const struct detector_stats *detector_stats(const struct detector *d);
+/* The limit counts of query `query` (the index detector_add_query() returned). */
+const struct detector_query_stats *detector_query_stats(const struct detector *d, size_t query);
 void detector_free(struct detector *d);
 
 #endif

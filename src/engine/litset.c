@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/diag.h"
 #include "../util/xalloc.h"
 #include "text.h"
 
@@ -162,8 +163,11 @@ static void find_fold_dangers(void)
 		if (text_fold_cp(cp) >= 0x80)
 			continue;
 		/* More than the table can store would be a new Unicode fact: stop loudly, not silently. */
-		if (nfold_dangers == MAX_FOLD_DANGERS)
+		if (nfold_dangers == MAX_FOLD_DANGERS) {
+			diag_error("internal error: more than %d characters fold to ASCII letters; "
+				   "raise MAX_FOLD_DANGERS in src/engine/litset.c", MAX_FOLD_DANGERS);
 			abort();
+		}
 		fold_danger_lens[nfold_dangers] = text_encode(cp, fold_dangers[nfold_dangers]);
 		nfold_dangers++;
 	}

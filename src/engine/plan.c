@@ -504,10 +504,30 @@ static bool bind_filter(struct binder *b, struct eql_expr *e)
 	return bind_value(b, e, node_plan_of(e));
 }
 
+/*
+ * A condition, and each operand of its `and`, `or` and `not`, must be
+ * boolean: Elasticsearch's verifier rejects anything else ("Condition
+ * expression needs to be boolean", and `not` wants a boolean argument). A
+ * bare field passes there only when its mapping is boolean, which sitewatch
+ * cannot know, so it is rejected with the comparison to write instead. An
+ * optional field (?x) passes, as there: in no mapping, it is the literal
+ * null (test_extra.toml, optionalMissingFieldImplicitBooleanEquality).
+ */
 static bool check_condition(struct binder *b, const struct eql_expr *e)
 {
 	enum stype t = stype_of(e);
 
+	if (e->kind == EQL_EXPR_AND || e->kind == EQL_EXPR_OR || e->kind == EQL_EXPR_NOT) {
+		for (size_t i = 0; i < e->nargs; i++)
+			if (!check_condition(b, e->args[i]))
+				return false;
+		return true;
+	}
+	if (e->kind == EQL_EXPR_FIELD && !e->u.field.optional)
+		return fail(b, e->pos, "a condition must be boolean, but '%.80s' is a field, whose "
+			    "type is not known without an index mapping; write %.80s == true for a "
+			    "boolean field, or %.80s != null to test that it has a value",
+			    e->u.field.path, e->u.field.path, e->u.field.path);
 	if (t != ST_BOOL && t != ST_NULL && t != ST_UNKNOWN)
 		return fail(b, e->pos, "a condition must be boolean, but this is %s; compare it "
 			    "with something, for example with == or :", stype_name(t));

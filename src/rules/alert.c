@@ -117,7 +117,18 @@ void alert_write(struct buf *out, const struct rule *rule, const struct alert_ma
 	buf_append(out, rule->threat_json, rule->threat_json_len);
 	write_sitewatch(out, rule);
 
-	if (m->host_name != NULL) {
+	if (m->nhost_names > 1) {
+		write_key(out, "host");
+		buf_putc(out, '{');
+		write_key(out, "name");
+		buf_putc(out, '[');
+		for (size_t i = 0; i < m->nhost_names; i++) {
+			if (i > 0)
+				buf_putc(out, ',');
+			buf_json_string(out, m->host_names[i], m->host_name_lens[i]);
+		}
+		buf_puts(out, "]}");
+	} else if (m->host_name != NULL) {
 		write_key(out, "host");
 		buf_putc(out, '{');
 		write_key(out, "name");

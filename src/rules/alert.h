@@ -18,6 +18,14 @@ struct alert_match {
 	int64_t timestamp_ms;         /* of the last matched event, epoch milliseconds */
 	const char *host_name;        /* decoded text; NULL when the events have none */
 	size_t host_name_len;
+	/*
+	 * Distinct host names of the events, written as an array in host.name
+	 * instead of host_name when there are two or more (a sequence across
+	 * hosts). ECS host.name is a keyword, which may have several values.
+	 */
+	const char *const *host_names;
+	const size_t *host_name_lens;
+	size_t nhost_names;
 	const char *join_keys_json;   /* a JSON array text, "[]" for an event query */
 	size_t join_keys_len;
 	const char *const *events;    /* compact JSON documents, in order */

@@ -194,7 +194,7 @@ static void comparisons_of_numbers_and_coercion(void **state)
 	assert_int_equal(cond("b == true", "{\"b\":true}"), T);
 	assert_int_equal(cond("b == true", "{\"b\":\"true\"}"), T);
 	assert_int_equal(cond("b == 1", "{\"b\":true}"), N);
-	assert_int_equal(cond("b", "{\"b\":false}"), F);
+	assert_int_equal(cond("?b", "{\"b\":false}"), F);
 }
 
 static void equality_treats_star_literally(void **state)
