@@ -426,6 +426,7 @@ struct reading {
 	unsigned threads;                 /* filter workers per input */
 	size_t framing_skipped;           /* malformed documents the input layer found */
 	size_t filtered;                  /* lines the prefilter passed over */
+	size_t trailing;                  /* lines with text after their document */
 };
 
 /*
@@ -498,6 +499,7 @@ static bool read_input(struct reading *rd, const char *path, const struct input_
 			break;
 	}
 	rd->framing_skipped += input_skipped(in);
+	rd->trailing += input_trailing(in);
 	rd->filtered += input_filtered(in);
 	detect_progress_file_end(&rd->progress);
 	input_close(in);
@@ -532,7 +534,7 @@ static void print_sequence_summary(const struct detector_stats *st)
 
 /* `filtered` events were counted but not parsed, so they are neither skipped nor examined. */
 static void print_summary(const struct detector_stats *st, size_t framing_skipped,
-			  size_t filtered)
+			  size_t filtered, size_t trailing)
 {
 	uint64_t malformed = st->malformed + framing_skipped;
 	uint64_t skipped = malformed + st->over_limit + st->no_timestamp;
@@ -545,6 +547,9 @@ static void print_summary(const struct detector_stats *st, size_t framing_skippe
 		diag_error("%" PRIu64 " of %" PRIu64 " events skipped: %" PRIu64 " malformed%s, "
 			   "%" PRIu64 " without a valid timestamp", skipped,
 			   st->events + framing_skipped + filtered, malformed, over, st->no_timestamp);
+	if (trailing > 0)
+		diag_warn("%zu lines had text after their event; the events were read and the "
+			  "text ignored", trailing);
 	if (st->late_skipped > 0)
 		diag_warn("%" PRIu64 " events arrived later than the reorder window; sequence queries "
 			  "skipped %" PRIu64 " of them (raise --reorder-window)", st->late, st->late_skipped);
@@ -655,7 +660,7 @@ int cmd_detect(int argc, char **argv)
 	detect_progress_end(&rd.progress);
 	plan_prefilter_free(rd.prefilter);
 
-	print_summary(detector_stats(det), rd.framing_skipped, rd.filtered);
+	print_summary(detector_stats(det), rd.framing_skipped, rd.filtered, rd.trailing);
 	detect_job_report_limits(&job, det);
 	status = detect_job_finish(&job);
 	if (read_failed || nothing_usable(detector_stats(det), args.det.timestamp_field,

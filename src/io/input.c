@@ -81,6 +81,7 @@ struct input {
 	const char *walk_reason;
 
 	size_t skipped, reported;
+	size_t trailing; /* lines with text after their document */
 	bool error_shown;
 
 	input_filter_fn filter;  /* NULL: every line is framed */
@@ -440,7 +441,8 @@ static void finish_line(struct input *in, size_t eol, bool has_newline)
 		in->line_mode = 0;
 		return;
 	}
-	in->skipped++;
+	/* The document itself was delivered: only the text after it is lost. */
+	in->trailing++;
 	report(in, in->line, "unexpected text after the document; skipped the rest of the line");
 	skip_line(in, eol, has_newline);
 }
@@ -925,6 +927,11 @@ int input_next(struct input *in, struct input_doc *doc)
 size_t input_skipped(const struct input *in)
 {
 	return in->skipped;
+}
+
+size_t input_trailing(const struct input *in)
+{
+	return in->trailing;
 }
 
 void input_set_filter(struct input *in, input_filter_fn fn, void *arg)

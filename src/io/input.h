@@ -56,6 +56,12 @@ int input_next(struct input *in, struct input_doc *doc);
 size_t input_skipped(const struct input *in);
 
 /*
+ * Lines whose document was delivered but had more text after it on the
+ * same line; that text was reported and ignored.
+ */
+size_t input_trailing(const struct input *in);
+
+/*
  * A test on the raw bytes of one NDJSON line, from its first non-blank
  * byte to the newline (excluded). A line that begins with '{' and that the
  * test rejects is counted (input_filtered()) and passed over: it is never
