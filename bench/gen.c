@@ -1,7 +1,8 @@
 /*
  * sitewatch-bench-gen: writes synthetic ECS events as NDJSON for the
  * benchmark, with a truth file of the events that the bundled T1546.018
- * rule must alert on.
+ * rule must alert on (or, with --profile seqmem, of the sequences that
+ * complete; see "the sequence memory profile" below).
  *
  * The events follow the shapes of Elastic Defend (process, network, file
  * and registry events) and Auditbeat (file integrity and authentication
@@ -31,13 +32,15 @@
 #include <time.h>
 
 #define DEFAULT_SIZE (1024ull * 1024 * 1024)
+/* The first timestamp: 2025-06-01T00:00:00Z. */
+#define START_MS 1748736000000
 #define DEFAULT_HOSTS 400
 #define MAX_HOSTS 100000
 /* One special event (a match or a near miss) per this many events, on average. */
 #define SPECIAL_EVERY 300
 
 enum os { OS_LINUX, OS_WINDOWS, OS_MACOS };
-enum profile { PROFILE_RULE, PROFILE_SEQUENCES };
+enum profile { PROFILE_RULE, PROFILE_SEQUENCES, PROFILE_SEQMEM };
 
 struct rng {
 	uint64_t state;
@@ -82,6 +85,8 @@ struct gen {
 	struct line line;
 	FILE *out, *truth;
 	uint64_t matches, near_misses;
+	uint64_t keys;          /* seqmem: distinct join keys to start */
+	uint64_t candidates;    /* seqmem: events that pass a clause of the query */
 };
 
 /* ---- random numbers (splitmix64: small, fast, reproducible from --seed) ---- */
@@ -168,6 +173,18 @@ static void put_kv(struct line *l, const char *key, const char *value)
 {
 	put_fmt(l, ",\"%s\":", key);
 	put_str(l, value);
+}
+
+/* Writes the finished line, counts it and moves the clock by 0 to max_step_ms - 1 ms. */
+static void emit_line(struct gen *g, unsigned max_step_ms)
+{
+	if (fwrite(g->line.data, 1, g->line.len, g->out) != g->line.len) {
+		fprintf(stderr, "sitewatch-bench-gen: write failed: %s\n", strerror(errno));
+		exit(2);
+	}
+	g->written += g->line.len;
+	g->events++;
+	g->now_ms += rng_below(&g->rng, max_step_ms);
 }
 
 /* ---- names ---- */
@@ -275,10 +292,12 @@ static void put_timestamp(struct line *l, int64_t ms)
 		tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
+/* The characters of Elastic Defend's entity ids (base64). */
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 /* An Elastic Defend entity id: base64 of a host id, pid and start time. */
 static void put_entity_id(struct gen *g, uint64_t pid)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint64_t x = rng_next(&g->rng) ^ pid;
 	char id[41];
 
@@ -877,6 +896,231 @@ static void write_sequence_event(struct gen *g, struct host *h, size_t hi)
 	}
 }
 
+/* ---- the sequence memory profile ---- */
+
+/*
+ * --profile seqmem writes the load of the benchmark's "sequence memory"
+ * part, for
+ *
+ *   sequence by process.entity_id
+ *     [process where event.type == "start"] [file where event.type == "creation"]
+ *
+ * --keys process starts (default one million), each with its own entity id.
+ * SEQMEM_COMPLETE_PERCENT of them are followed by a file creation of the
+ * same process, which completes the sequence; the others never complete, so
+ * the detector holds their state until maxspan or --max-sequences drops it.
+ * SEQMEM_NOISE_PERCENT of the other events are noise: process ends and file
+ * deletions of started processes, which pass no clause, and file creations
+ * by processes that did not start in the file ("orphans"), which pass the
+ * second clause but join nothing.
+ *
+ * The truth file lists the event.id of the start of each sequence that
+ * completes. It holds for every run of the benchmark: a completion comes
+ * about SEQMEM_MAX_DELAY events after its start at most, and the clock moves
+ * by 2 ms at most per event, so it lies within SEQMEM_MAX_SPAN_MS of its
+ * start (inside a maxspan of 30 s), and fewer than SEQMEM_MAX_STARTS newer
+ * sequences have started by then (below a --max-sequences of 10000, which
+ * evicts a sequence only when 9999 newer ones are open).
+ * seqmem_completion() checks both bounds.
+ */
+#define SEQMEM_DEFAULT_KEYS 1000000
+#define SEQMEM_COMPLETE_PERCENT 20
+#define SEQMEM_NOISE_PERCENT 15
+#define SEQMEM_MAX_DELAY 6000   /* events between a start and its completion */
+#define SEQMEM_STEP_MS 3        /* the clock moves by 0, 1 or 2 ms per event */
+#define SEQMEM_MAX_SPAN_MS 20000
+#define SEQMEM_MAX_STARTS 8000
+
+/* A completion to write once event number `at` is reached. */
+struct due {
+	uint64_t at;
+	uint64_t key;
+	int64_t start_ms;
+	uint64_t starts;   /* starts written up to and with this key's */
+};
+
+/*
+ * Completions waiting for their event number, as a binary heap on `at`. It
+ * holds about SEQMEM_MAX_DELAY * SEQMEM_COMPLETE_PERCENT / 100 entries.
+ */
+struct due_heap {
+	struct due *items;
+	size_t len, cap;
+};
+
+struct seqmem {
+	struct due_heap due;
+	uint64_t started;  /* keys 0 .. started - 1 have started */
+	uint64_t orphans;  /* orphan ids are keys from --keys on */
+};
+
+static void due_push(struct due_heap *h, struct due d)
+{
+	size_t i;
+
+	if (h->len == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 1024;
+		h->items = realloc(h->items, h->cap * sizeof(*h->items));
+		if (h->items == NULL) {
+			fputs("sitewatch-bench-gen: out of memory\n", stderr);
+			exit(2);
+		}
+	}
+	for (i = h->len++; i > 0 && h->items[(i - 1) / 2].at > d.at; i = (i - 1) / 2)
+		h->items[i] = h->items[(i - 1) / 2];
+	h->items[i] = d;
+}
+
+static struct due due_pop(struct due_heap *h)
+{
+	struct due top = h->items[0], last = h->items[--h->len];
+	size_t i = 0, child;
+
+	while ((child = 2 * i + 1) < h->len) {
+		if (child + 1 < h->len && h->items[child + 1].at < h->items[child].at)
+			child++;
+		if (last.at <= h->items[child].at)
+			break;
+		h->items[i] = h->items[child];
+		i = child;
+	}
+	h->items[i] = last;
+	return top;
+}
+
+/*
+ * The entity id of `key`: 40 characters. The first 11 encode key + 1 times an
+ * odd constant, which is a bijection of 64-bit integers, so no two keys
+ * share an id; the other 29 only give the id Defend's length.
+ */
+static void seqmem_entity_id(uint64_t key, char out[41])
+{
+	uint64_t x = (key + 1) * 0x9e3779b97f4a7c15ull;
+	struct rng r = { key };
+	int i;
+
+	for (i = 0; i < 11; i++, x >>= 6)
+		out[i] = b64[x & 63];
+	for (; i < 40; i++)
+		out[i] = b64[rng_next(&r) & 63];
+	out[40] = '\0';
+}
+
+/* A Defend process event of `key`'s process; its host follows from the key. */
+static void seqmem_process_event(struct gen *g, uint64_t key, const char *type)
+{
+	struct host *h = &g->hosts[key % g->nhosts];
+	char id[41];
+
+	seqmem_entity_id(key, id);
+	put_raw(&g->line, "\"@timestamp\":");
+	put_timestamp(&g->line, g->now_ms);
+	put_raw(&g->line, ",");
+	put_agent(g, "endpoint");
+	put_fmt(&g->line, ",\"process\":{\"pid\":%" PRIu64 ",\"entity_id\":\"%s\",\"name\":"
+		"\"python3\",\"executable\":\"/usr/bin/python3.11\",\"args\":[\"python3\",\"-m\","
+		"\"jobs.run_%u\"],\"parent\":{\"pid\":%u,\"name\":\"systemd\"}}", 300 + key % 4000000,
+		id, rng_below(&g->rng, 1000), 1 + rng_below(&g->rng, 3000));
+	put_defend_event(g, "process", type, strcmp(type, "start") == 0 ? "exec" : "end");
+	put_host(g, h);
+	put_user(g, h);
+}
+
+/* A Defend file event of `key`'s process: "creation" completes its sequence. */
+static void seqmem_file_event(struct gen *g, uint64_t key, const char *type)
+{
+	struct host *h = &g->hosts[key % g->nhosts];
+	unsigned n = rng_below(&g->rng, 1000);
+	char id[41];
+
+	seqmem_entity_id(key, id);
+	put_raw(&g->line, "\"@timestamp\":");
+	put_timestamp(&g->line, g->now_ms);
+	put_fmt(&g->line, ",\"process\":{\"pid\":%" PRIu64 ",\"entity_id\":\"%s\",\"name\":"
+		"\"python3\"},\"file\":{\"name\":\"out_%u.csv\",\"extension\":\"csv\",\"path\":"
+		"\"/srv/jobs/out/out_%u.csv\",\"size\":%u}", 300 + key % 4000000, id, n, n,
+		rng_below(&g->rng, 200000));
+	put_defend_event(g, "file", type, action_of(type));
+	put_host(g, h);
+	put_user(g, h);
+}
+
+/* The next key starts; some are scheduled to complete, and the truth file names them. */
+static void seqmem_start(struct gen *g, struct seqmem *s)
+{
+	uint64_t key = s->started++;
+	struct due d = { .key = key, .start_ms = g->now_ms, .starts = s->started };
+
+	seqmem_process_event(g, key, "start");
+	g->candidates++;
+	if (!rng_percent(&g->rng, SEQMEM_COMPLETE_PERCENT))
+		return;
+	d.at = g->events + 1 + rng_below(&g->rng, SEQMEM_MAX_DELAY);
+	due_push(&s->due, d);
+	if (g->truth != NULL)
+		fprintf(g->truth, "NkPq%08" PRIx64 "\n", g->events);
+	g->matches++;
+}
+
+/* The file creation that completes the first due sequence, within the bounds above. */
+static void seqmem_completion(struct gen *g, struct seqmem *s)
+{
+	struct due d = due_pop(&s->due);
+	int64_t span = g->now_ms - d.start_ms;
+	uint64_t newer = s->started - d.starts;
+
+	if (span > SEQMEM_MAX_SPAN_MS || newer >= SEQMEM_MAX_STARTS) {
+		fprintf(stderr, "sitewatch-bench-gen: internal error: key %" PRIu64 " completes %"
+			PRId64 " ms and %" PRIu64 " starts after it started, past the %d ms and %d "
+			"starts that keep the truth file valid\n", d.key, span, newer,
+			SEQMEM_MAX_SPAN_MS, SEQMEM_MAX_STARTS);
+		exit(2);
+	}
+	seqmem_file_event(g, d.key, "creation");
+	g->candidates++;
+}
+
+/* An event that starts and completes nothing. */
+static void seqmem_noise(struct gen *g, struct seqmem *s)
+{
+	uint64_t key = rng_next(&g->rng) % s->started;
+
+	switch (rng_below(&g->rng, 3)) {
+	case 0:
+		seqmem_process_event(g, key, "end");
+		break;
+	case 1:
+		seqmem_file_event(g, key, "deletion");
+		break;
+	default:
+		seqmem_file_event(g, g->keys + s->orphans++, "creation");
+		g->candidates++;
+		g->near_misses++;
+		break;
+	}
+}
+
+/* Writes the whole profile: every key starts, every due completion is written. */
+static void write_seqmem(struct gen *g)
+{
+	struct seqmem s = { 0 };
+
+	while (s.started < g->keys || s.due.len > 0) {
+		g->line.len = 0;
+		put_raw(&g->line, "{");
+		if (s.due.len > 0 && s.due.items[0].at <= g->events)
+			seqmem_completion(g, &s);
+		else if (s.started < g->keys &&
+			 (s.started == 0 || !rng_percent(&g->rng, SEQMEM_NOISE_PERCENT)))
+			seqmem_start(g, &s);
+		else
+			seqmem_noise(g, &s);
+		put_raw(&g->line, "}\n");
+		emit_line(g, SEQMEM_STEP_MS);
+	}
+	free(s.due.items);
+}
+
 /* ---- driver ---- */
 
 static void write_event(struct gen *g)
@@ -896,25 +1140,21 @@ static void write_event(struct gen *g)
 	if (rng_below(&g->rng, 200) == 0)
 		put_raw(&g->line, ",\"labels\":{\"note\":\"caf\\u00e9 \\u2013 r\\u00e9sum\\u00e9\"}");
 	put_raw(&g->line, "}\n");
-
-	if (fwrite(g->line.data, 1, g->line.len, g->out) != g->line.len) {
-		fprintf(stderr, "sitewatch-bench-gen: write failed: %s\n", strerror(errno));
-		exit(2);
-	}
-	g->written += g->line.len;
-	g->events++;
-	g->now_ms += rng_below(&g->rng, 55);
+	emit_line(g, 55);
 }
 
 static void usage(FILE *out)
 {
 	fputs("usage: sitewatch-bench-gen [--size N[K|M|G]] [--seed N] [--hosts N]\n"
-	      "                           [--profile rule|sequences] [--truth FILE] [-o FILE]\n"
+	      "                           [--profile rule|sequences|seqmem] [--keys N]\n"
+	      "                           [--truth FILE] [-o FILE]\n"
 	      "\n"
 	      "Writes synthetic ECS events as NDJSON (to stdout without -o), at least\n"
 	      "--size bytes (default 1G). --truth writes the event.id of each event the\n"
 	      "bundled T1546.018 rule must alert on, one per line, in input order.\n"
-	      "The same seed and size give the same bytes.\n", out);
+	      "--profile seqmem ignores --size: it starts --keys sequences (default\n"
+	      "1000000), 20% of which complete, and --truth names the first event of\n"
+	      "each completed one. The same seed and size give the same bytes.\n", out);
 }
 
 /* Reads "123", "64K", "200M" or "1G" (powers of 1024). */
@@ -935,6 +1175,20 @@ static bool parse_size(const char *text, uint64_t *out)
 	}
 	*out = n;
 	return *end == '\0' && n > 0;
+}
+
+static bool parse_profile(const char *text, enum profile *out)
+{
+	/* In the order of enum profile. */
+	static const char *const names[] = { "rule", "sequences", "seqmem" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*out = (enum profile)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 static FILE *open_out(const char *path)
@@ -968,8 +1222,9 @@ static void parse_options(int argc, char **argv, struct gen *g)
 		else if (ok && strcmp(opt, "--hosts") == 0)
 			ok = parse_size(arg, &hosts) && hosts <= MAX_HOSTS;
 		else if (ok && strcmp(opt, "--profile") == 0)
-			g->profile = strcmp(arg, "sequences") == 0 ? PROFILE_SEQUENCES : PROFILE_RULE,
-			ok = strcmp(arg, "sequences") == 0 || strcmp(arg, "rule") == 0;
+			ok = parse_profile(arg, &g->profile);
+		else if (ok && strcmp(opt, "--keys") == 0)
+			ok = parse_size(arg, &g->keys);
 		else if (ok && strcmp(opt, "--truth") == 0)
 			g->truth = open_out(arg);
 		else if (ok && strcmp(opt, "-o") == 0)
@@ -990,27 +1245,35 @@ static void parse_options(int argc, char **argv, struct gen *g)
 
 int main(int argc, char **argv)
 {
-	struct gen g = { .size = DEFAULT_SIZE, .out = stdout };
+	struct gen g = { .size = DEFAULT_SIZE, .out = stdout, .keys = SEQMEM_DEFAULT_KEYS };
 
 	parse_options(argc, argv, &g);
-	/* 2025-06-01T00:00:00Z */
-	g.now_ms = 1748736000000;
+	g.now_ms = START_MS;
 	g.hosts = calloc(g.nhosts, sizeof(*g.hosts));
 	if (g.hosts == NULL)
 		return 2;
 	for (size_t i = 0; i < g.nhosts; i++)
 		host_init(&g, &g.hosts[i], i);
 
-	while (g.written < g.size)
-		write_event(&g);
+	if (g.profile == PROFILE_SEQMEM)
+		write_seqmem(&g);
+	else
+		while (g.written < g.size)
+			write_event(&g);
 
 	if (fflush(g.out) != 0 || (g.truth != NULL && fflush(g.truth) != 0)) {
 		fprintf(stderr, "sitewatch-bench-gen: write failed: %s\n", strerror(errno));
 		return 2;
 	}
-	fprintf(stderr, "sitewatch-bench-gen: %" PRIu64 " events, %" PRIu64 " bytes, %" PRIu64
-		" true matches, %" PRIu64 " near misses\n", g.events, g.written, g.matches,
-		g.near_misses);
+	if (g.profile == PROFILE_SEQMEM)
+		fprintf(stderr, "sitewatch-bench-gen: %" PRIu64 " events, %" PRIu64 " bytes, %" PRIu64
+			" keys, %" PRIu64 " completed sequences, %" PRIu64 " candidates, %" PRIu64
+			" orphan file creations, %" PRId64 " ms of event time\n", g.events, g.written,
+			g.keys, g.matches, g.candidates, g.near_misses, g.now_ms - START_MS);
+	else
+		fprintf(stderr, "sitewatch-bench-gen: %" PRIu64 " events, %" PRIu64 " bytes, %" PRIu64
+			" true matches, %" PRIu64 " near misses\n", g.events, g.written, g.matches,
+			g.near_misses);
 	free(g.hosts);
 	free(g.line.data);
 	return 0;

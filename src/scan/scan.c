@@ -108,15 +108,38 @@ static void add_evidence(struct scan_ctx *ctx, struct scan_finding *f, const cha
 		f->floor = SCAN_MEDIUM;
 }
 
+/*
+ * The code the verdict rules read: the line or module (a compiled module's
+ * strings, see scan_pyc_strings()), then the further code the stages
+ * attached to the finding.
+ */
+static void analysed_code(const struct scan_finding *f, struct buf *out)
+{
+	const char *code = f->code ? f->code : f->text;
+	size_t len = f->code ? f->code_len : f->text_len;
+	size_t plen = strlen(f->path);
+
+	if (f->code != NULL && plen > 4 && strcmp(f->path + plen - 4, ".pyc") == 0)
+		scan_pyc_strings(code, len, out);
+	else if (code != NULL)
+		buf_append(out, code, len);
+	if (f->extra.len > 0) {
+		buf_putc(out, '\n');
+		buf_append(out, f->extra.data, f->extra.len);
+	}
+}
+
 static void apply_verdict(struct scan_ctx *ctx, struct scan_finding *f, const char *data,
 			  size_t len, enum scan_catalog_result cat,
 			  const struct scan_allow_entry *allowed)
 {
 	struct scan_verdict_input in = { 0 };
 	struct buf rules = BUF_INIT;
+	struct buf code = BUF_INIT;
 
-	in.code = f->code ? f->code : f->text;
-	in.len = f->code ? f->code_len : f->text_len;
+	analysed_code(f, &code);
+	in.code = code.data;
+	in.len = code.len;
 	in.executes = f->executes;
 	in.runs = f->ninterps > 0;
 	in.dormant = f->dormant;
@@ -127,6 +150,7 @@ static void apply_verdict(struct scan_ctx *ctx, struct scan_finding *f, const ch
 	in.hidden_name = f->hidden_name;
 	in.binary = binary_file(f->path);
 	in.file_size = strcmp(f->kind, "pth") == 0 && data ? len : 0;
+	in.line_len = in.file_size > 0 && f->has_line ? f->text_len : 0;
 
 	f->verdict = scan_verdict_for(&in, &rules);
 	if (f->verdict < f->floor)
@@ -151,6 +175,7 @@ static void apply_verdict(struct scan_ctx *ctx, struct scan_finding *f, const ch
 		buf_printf(&rules, "%s%s", rules.len ? "; " : "", f->reasons.data);
 	buf_free(&f->reasons);
 	f->reasons = rules;
+	buf_free(&code);
 }
 
 static void finalize(struct scan_ctx *ctx, const struct scan_allow *allow, struct scan_finding *f)

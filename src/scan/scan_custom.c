@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "scan_hash.h"
+#include "scan_verdict.h"
 #include "util/xalloc.h"
 
 static const char CAUSE_SHADOWED[] = "an earlier sys.path folder holds another module of that name";
-static const char CAUSE_CACHED[] = "its cached bytecode runs instead of the source";
 
 enum module_form {
 	FORM_PACKAGE,
@@ -20,12 +20,10 @@ enum module_form {
 	FORM_SOURCE,
 	FORM_BYTECODE,   /* sourceless NAME.pyc */
 	FORM_NAMESPACE,  /* a folder without __init__: imports, runs nothing */
-	FORM_CACHED,     /* __pycache__ bytecode used in place of a source */
 };
 
 static const char *const form_names[] = {
 	"package", "extension module", "source", "sourceless bytecode", "namespace folder",
-	"cached bytecode",
 };
 
 struct module_hit {
@@ -275,6 +273,31 @@ static bool find_in_dir(struct scan_ctx *ctx, const struct scan_interp *in, cons
 	return found;
 }
 
+/* Bytes read from each end of a module over --max-file-size. */
+#define OVERSIZE_PART (1024 * 1024)
+
+/*
+ * A customize module over --max-file-size still runs, and one that large is
+ * a warning sign: at least high, judged on its first and last OVERSIZE_PART
+ * bytes. NOTE: the middle is not read.
+ */
+static void oversize_module(struct scan_ctx *ctx, struct scan_finding *f, const char *path,
+			    size_t size)
+{
+	struct scan_file ends;
+
+	f->floor = f->floor < SCAN_HIGH ? SCAN_HIGH : f->floor;
+	scan_finding_reason(f, "%zu bytes, larger than --max-file-size (%zu): a start-up module that "
+			    "large hides what it runs; only its first and last %d KiB were analysed",
+			    size, ctx->opt.max_file_size, OVERSIZE_PART / 1024);
+	if (scan_fs_read_ends(&ctx->fs, path, OVERSIZE_PART, &ends) != SCAN_READ_OK)
+		return;
+	f->code = ends.data;
+	f->code_len = ends.size;
+	f->st = ends.st;
+	f->has_stat = true;
+}
+
 /* Fills a finding with the module file's facts, once. */
 static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kind, const char *path,
 					   enum module_form form)
@@ -294,6 +317,8 @@ static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kin
 		f->code_len = file.size;
 		f->st = file.st;
 		f->has_stat = true;
+	} else if (status == SCAN_READ_TOO_BIG) {
+		oversize_module(ctx, f, path, file.size);
 	} else {
 		scan_finding_reason(f, "%s", scan_read_status_text(status, file.err));
 	}
@@ -303,6 +328,33 @@ static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kin
 		scan_finding_reason(f, "a symlink to %s", real);
 	free(real);
 	return f;
+}
+
+/*
+ * A source whose cached bytecode is what the interpreter loads: the finding
+ * stays the source's (it is what a reader checks and what changes), and
+ * the bytecode's strings are judged with it, since a header that matches
+ * the source's mtime and size says nothing about the code inside.
+ */
+static void attach_cache(struct scan_ctx *ctx, struct scan_finding *f, const char *pyc)
+{
+	struct scan_file file;
+	enum scan_read_status status;
+	char digest[65];
+
+	if (f->extra.len > 0)
+		return; /* another interpreter of the same version attached it already */
+	status = scan_fs_read(&ctx->fs, pyc, &file);
+	if (status != SCAN_READ_OK) {
+		scan_finding_reason(f, "loaded through its cached bytecode %s, which %s", pyc,
+				    scan_read_status_text(status, file.err));
+		return;
+	}
+	scan_sha256_hex(file.data, file.size, digest);
+	scan_finding_reason(f, "loaded through its cached bytecode %s (sha256 %s; the header matches "
+			    "this source), whose strings are judged with it", pyc, digest);
+	scan_pyc_strings(file.data, file.size, &f->extra);
+	scan_file_free(&file);
 }
 
 /* The import of one customize module through `path`. */
@@ -331,15 +383,8 @@ static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_s
 			scan_finding_note(f, interp, "magic number of another version");
 			winner = scan_strdup(ctx, hit.path);
 		} else if (hit.cached) {
-			struct scan_finding *c = module_finding(ctx, name, hit.cached, FORM_CACHED);
-
-			scan_finding_note(f, interp, CAUSE_CACHED);
-			scan_finding_reason(f, "%s runs instead: its header matches this source's mtime and "
-					    "size, so its code is used even if it differs", hit.cached);
-			if (c != NULL) {
-				scan_finding_add_interp(c, interp);
-				scan_finding_reason(c, "cached bytecode of %s, used in its place", hit.path);
-			}
+			attach_cache(ctx, f, hit.cached);
+			scan_finding_add_interp(f, interp);
 			winner = scan_strdup(ctx, hit.path);
 		} else {
 			scan_finding_add_interp(f, interp);

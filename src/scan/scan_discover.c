@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,10 +565,51 @@ static void discover_system(struct scan_ctx *ctx)
 	}
 }
 
+/*
+ * A named executable that need not be called pythonX.Y (python3, pyenv's
+ * bin/python): the link is followed, inside the root, to the file whose
+ * name gives the version; the name given stays the one shown.
+ */
+static void add_executable(struct scan_ctx *ctx, const char *named, const char *path)
+{
+	char *target = scan_fs_resolve(&ctx->fs, path, true);
+	size_t before = ctx->ninterps;
+
+	if (target != NULL) {
+		char *bin = scan_path_dir(target);
+
+		add_installation(ctx, bin, scan_path_base(target));
+		free(bin);
+	}
+	if (ctx->ninterps > before)
+		ctx->interps[before].exe = scan_strdup(ctx, named);
+	else
+		scan_error(ctx, named, "not scanned: resolves to %s, which is not a pythonX.Y executable "
+			   "beside its lib/pythonX.Y folder", target ? target : "nothing");
+	free(target);
+}
+
+/*
+ * A path given on the command line as an absolute inner path: a relative
+ * one is taken from the working folder on the host, and from the root's
+ * top folder under --root (the working folder has no meaning inside an image).
+ */
+static const char *absolute_arg(struct scan_ctx *ctx, const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return path;
+	if (ctx->opt.root != NULL || getcwd(cwd, sizeof(cwd)) == NULL)
+		return scan_printf(ctx, "/%s", path);
+	return scan_printf(ctx, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+}
+
 /* An explicit path: an executable, or a folder searched like a --search folder. */
-static void discover_explicit(struct scan_ctx *ctx, const char *path)
+static void discover_explicit(struct scan_ctx *ctx, const char *arg)
 {
 	struct stat st;
+	const char *path = absolute_arg(ctx, arg);
 	char *real = scan_fs_resolve(&ctx->fs, path, false);
 
 	if (real == NULL || scan_fs_stat(&ctx->fs, real, &st) != 0) {
@@ -582,7 +624,7 @@ static void discover_explicit(struct scan_ctx *ctx, const char *path)
 		if (exists(ctx, scan_printf(ctx, "%s/pyvenv.cfg", prefix)))
 			add_venv(ctx, prefix);
 		else
-			add_installation(ctx, bin, scan_path_base(real));
+			add_executable(ctx, path, real);
 		free(bin);
 		free(prefix);
 	}
@@ -630,7 +672,7 @@ void scan_discover(struct scan_ctx *ctx)
 		discover_explicit(ctx, ctx->opt.paths[i]);
 	if (ctx->opt.nsearch > 0) {
 		for (size_t i = 0; i < ctx->opt.nsearch; i++)
-			walk(ctx, ctx->opt.search[i], 0);
+			walk(ctx, absolute_arg(ctx, ctx->opt.search[i]), 0);
 	} else if (ctx->opt.npaths == 0) {
 		for (size_t i = 0; i < sizeof(default_search) / sizeof(default_search[0]); i++)
 			walk(ctx, default_search[i], 0);

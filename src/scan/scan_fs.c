@@ -400,6 +400,57 @@ enum scan_read_status scan_fs_read(struct scan_fs *fs, const char *inner, struct
 	return status;
 }
 
+/* Reads exactly `len` bytes at `offset` (short only at the end of the file). */
+static size_t read_at(int fd, char *out, size_t len, off_t offset)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, out + got, len - got, offset + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+enum scan_read_status scan_fs_read_ends(struct scan_fs *fs, const char *inner, size_t part,
+					struct scan_file *out)
+{
+	char *real = scan_fs_resolve(fs, inner, true);
+	struct stat st;
+	size_t size, head, tail;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	if (real == NULL || scan_fs_lstat(fs, real, &st) != 0 || !S_ISREG(st.st_mode)) {
+		free(real);
+		return SCAN_READ_ERROR;
+	}
+	fd = open_confined(fs, real, O_RDONLY | O_NONBLOCK);
+	free(real);
+	if (fd < 0 || fstat(fd, &out->st) != 0 || !S_ISREG(out->st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return SCAN_READ_ERROR;
+	}
+	size = (size_t)out->st.st_size;
+	head = size < part ? size : part;
+	tail = size - head < part ? size - head : part;
+	out->data = xmalloc(head + tail + 2);
+	head = read_at(fd, out->data, head, 0);
+	out->data[head] = '\n';
+	tail = read_at(fd, out->data + head + 1, tail, (off_t)(size - tail));
+	close(fd);
+	out->size = head + 1 + tail;
+	out->data[out->size] = '\0';
+	fs->files_read++;
+	return SCAN_READ_OK;
+}
+
 void scan_file_free(struct scan_file *f)
 {
 	free(f->data);

@@ -79,6 +79,14 @@ int scan_fs_stat(struct scan_fs *fs, const char *inner, struct stat *st);
 /* Reads a whole regular file, following symlinks inside the root. */
 enum scan_read_status scan_fs_read(struct scan_fs *fs, const char *inner, struct scan_file *out);
 void scan_file_free(struct scan_file *f);
+
+/*
+ * For a file over max_file_size: its first and last `part` bytes, joined
+ * by one '\n' (out->size counts it), so that a payload at either end of a
+ * padded file is still seen. out->st is the whole file's.
+ */
+enum scan_read_status scan_fs_read_ends(struct scan_fs *fs, const char *inner, size_t part,
+					struct scan_file *out);
 const char *scan_read_status_text(enum scan_read_status status, int err);
 
 struct scan_dirent {

@@ -70,6 +70,7 @@ static void free_finding(struct scan_finding *f)
 	free(f->path);
 	free(f->text);
 	free(f->code);
+	buf_free(&f->extra);
 	buf_free(&f->reasons);
 	free(f->interps);
 	free(f->notes);

@@ -83,6 +83,11 @@ struct scan_finding {
 	size_t text_len;
 	char *code;         /* the code that runs, when it is more than `text` (a module's source) */
 	size_t code_len;
+	/*
+	 * Further code judged with this finding: the strings of the cached
+	 * bytecode that runs for a source, the modules an import line names.
+	 */
+	struct buf extra;
 	bool executes;      /* a hook that runs code (not a path or setting) */
 	bool dormant;       /* would run only on a later version (3.15 stripping) */
 	bool fatal;         /* breaks every start of the interpreters listed */

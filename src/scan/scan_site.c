@@ -20,6 +20,9 @@
 #include "scan_pth.h"
 #include "util/xalloc.h"
 
+/* Bytes read from each end of a .pth over --max-file-size. */
+#define SCAN_OVERSIZE_PART (1024 * 1024)
+
 /* Why an interpreter does not run a line; grouped by these texts in the reason. */
 static const char CAUSE_HIDDEN[] = "skips .pth names that start with '.'";
 static const char CAUSE_STOPPED[] = "an earlier line of the file raises (\"Remainder of file ignored\")";
@@ -29,16 +32,39 @@ static const char CAUSE_BOM[] = "a BOM in front: not an import line before 3.13"
 static const char CAUSE_DECODE[] = "the file is not valid UTF-8: start-up fails before this line";
 static const char CAUSE_NO_TARGET[] = "the path does not exist";
 
-/* Module names compiled into common CPython builds (sys.builtin_module_names), 2.7 and 3.x. */
-static const char *const builtin_modules[] = {
-	"__builtin__", "_abc", "_ast", "_bisect", "_blake2", "_codecs", "_collections", "_contextvars",
-	"_csv", "_datetime", "_functools", "_heapq", "_imp", "_io", "_locale", "_md5", "_opcode",
-	"_operator", "_pickle", "_posixsubprocess", "_random", "_sha1", "_sha2", "_sha256", "_sha3",
-	"_sha512", "_signal", "_socket", "_sre", "_stat", "_statistics", "_string", "_struct",
-	"_symtable", "_thread", "_tokenize", "_tracemalloc", "_typing", "_warnings", "_weakref",
-	"array", "atexit", "binascii", "cmath", "errno", "exceptions", "faulthandler", "fcntl", "gc",
-	"grp", "imp", "itertools", "marshal", "math", "posix", "pwd", "pyexpat", "select", "signal",
-	"sys", "thread", "time", "unicodedata", "xxsubtype", "zipimport", "zlib",
+/*
+ * Modules that import without a file on sys.path: compiled in
+ * (sys.builtin_module_names) or frozen (_imp._frozen_module_names() from
+ * 3.11), as printed by CPython 2.7.18, 3.6.15 to 3.13.0 and Debian 12's
+ * 3.11.2, whose build compiles in more (_elementtree, spwd, syslog, ...).
+ * `major` limits a name to Python 2 or 3 (0: both). A name missing here is
+ * still looked for on sys.path, so the list errs towards "exists": an
+ * import predicted to raise hides the lines after it.
+ */
+static const struct builtin_module {
+	const char *name;
+	int major;
+} builtin_modules[] = {
+	{ "__builtin__", 2 }, { "exceptions", 2 }, { "imp", 2 }, { "thread", 2 }, { "signal", 0 },
+	{ "__main__", 0 }, { "__hello__", 0 }, { "__phello__", 0 }, { "__hello_alias__", 3 },
+	{ "__hello_only__", 3 }, { "__phello_alias__", 3 }, { "builtins", 3 },
+	{ "_frozen_importlib", 3 }, { "_frozen_importlib_external", 3 }, { "_abc", 3 },
+	{ "_ast", 0 }, { "_bisect", 0 }, { "_blake2", 3 }, { "_codecs", 0 }, { "_collections", 0 },
+	{ "_collections_abc", 3 }, { "_contextvars", 3 }, { "_csv", 0 }, { "_datetime", 3 },
+	{ "_elementtree", 0 }, { "_functools", 0 }, { "_heapq", 0 }, { "_imp", 3 }, { "_io", 0 },
+	{ "_locale", 0 }, { "_md5", 0 }, { "_opcode", 3 }, { "_operator", 3 }, { "_peg_parser", 3 },
+	{ "_pickle", 3 }, { "_posixsubprocess", 3 }, { "_random", 0 }, { "_sha1", 3 }, { "_sha2", 3 },
+	{ "_sha256", 0 }, { "_sha3", 3 }, { "_sha512", 0 }, { "_signal", 3 }, { "_sitebuiltins", 3 },
+	{ "_socket", 0 }, { "_sre", 0 }, { "_stat", 3 }, { "_statistics", 3 }, { "_string", 3 },
+	{ "_struct", 0 }, { "_suggestions", 3 }, { "_symtable", 0 }, { "_sysconfig", 3 },
+	{ "_thread", 3 }, { "_tokenize", 3 }, { "_tracemalloc", 3 }, { "_typing", 3 },
+	{ "_warnings", 0 }, { "_weakref", 0 }, { "abc", 3 }, { "array", 0 }, { "atexit", 3 },
+	{ "binascii", 0 }, { "cmath", 0 }, { "codecs", 3 }, { "errno", 0 }, { "faulthandler", 3 },
+	{ "fcntl", 0 }, { "gc", 0 }, { "genericpath", 3 }, { "grp", 0 }, { "io", 3 },
+	{ "itertools", 0 }, { "marshal", 0 }, { "math", 0 }, { "ntpath", 3 }, { "os", 3 },
+	{ "posix", 0 }, { "posixpath", 3 }, { "pwd", 0 }, { "pyexpat", 0 }, { "runpy", 3 },
+	{ "select", 0 }, { "site", 3 }, { "spwd", 0 }, { "stat", 3 }, { "sys", 0 }, { "syslog", 0 },
+	{ "time", 0 }, { "unicodedata", 0 }, { "xxsubtype", 0 }, { "zipimport", 0 }, { "zlib", 0 },
 };
 
 /* One .pth file, read once for every interpreter that reads it. */
@@ -55,6 +81,7 @@ struct site_walk {
 	const struct scan_interp *in;
 	struct scan_syspath path;
 	bool fatal;      /* a hook ended the start-up: nothing after it runs */
+	bool hooked;     /* an executed line may have changed what imports find: predict no failure */
 	size_t nvenv;    /* sys.path entries up to and including the venv's site folders */
 };
 
@@ -156,16 +183,40 @@ static bool module_in_listing(const struct scan_dir *d, const char *name)
 	return false;
 }
 
+static bool builtin_module(int major, const char *name)
+{
+	for (size_t i = 0; i < sizeof(builtin_modules) / sizeof(builtin_modules[0]); i++) {
+		if ((builtin_modules[i].major == 0 || builtin_modules[i].major == major) &&
+		    strcmp(name, builtin_modules[i].name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * True when a sys.path entry can contain modules that a listing does not show:
+ * an existing folder that cannot be listed, or a file (a zip or an egg).
+ * An absent entry holds nothing (the import system skips it).
+ */
+static bool opaque_entry(struct scan_ctx *ctx, const char *dir)
+{
+	struct stat st;
+
+	if (scan_listing(ctx, dir) != NULL)
+		return false;
+	return scan_fs_stat(&ctx->fs, dir, &st) == 0;
+}
+
 bool scan_module_exists(struct scan_ctx *ctx, const struct scan_syspath *p, size_t upto,
-			const char *name, size_t len)
+			int major, const char *name, size_t len)
 {
 	char *copy = xstrndup(name, len);
-	bool found = false;
+	bool found = builtin_module(major, copy);
 
-	for (size_t i = 0; i < sizeof(builtin_modules) / sizeof(builtin_modules[0]) && !found; i++)
-		found = strcmp(copy, builtin_modules[i]) == 0;
-	for (size_t i = 0; i < upto && i < p->n && !found; i++)
-		found = module_in_listing(scan_listing(ctx, p->dirs[i]), copy);
+	for (size_t i = 0; i < upto && i < p->n && !found; i++) {
+		found = module_in_listing(scan_listing(ctx, p->dirs[i]), copy) ||
+			opaque_entry(ctx, p->dirs[i]);
+	}
 	free(copy);
 	return found;
 }
@@ -222,11 +273,34 @@ static bool check_import(const char *name, size_t len, void *arg)
 {
 	struct import_check *c = arg;
 
-	if (c->w->in->stdlib == NULL ||
-	    scan_module_exists(c->w->ctx, &c->w->path, c->w->path.n, name, len))
+	if (c->w->in->stdlib == NULL || c->w->hooked ||
+	    scan_module_exists(c->w->ctx, &c->w->path, c->w->path.n, c->w->in->ver.major, name, len))
 		return true;
 	c->missing = name;
 	c->missing_len = len;
+	return false;
+}
+
+/*
+ * True when an executed line may make later imports find what no folder
+ * shows: an import hook, a sys.modules entry, a new sys.path entry, an
+ * installed finder. Later import lines are then not predicted to raise.
+ * setuptools' add_shim() is not among them: its finder answers only for
+ * distutils.
+ * NOTE: a module that the line imports can do the same out of sight; only
+ * the line's own text is looked at.
+ */
+static bool changes_imports(const char *text, size_t len)
+{
+	static const char *const tokens[] = {
+		"meta_path", "path_hooks", "path_importer_cache", "modules", "sys.path", "addsitedir",
+		"install(", "setattr", "__builtins__",
+	};
+
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+		if (memmem(text, len, tokens[i], strlen(tokens[i])) != NULL)
+			return true;
+	}
 	return false;
 }
 
@@ -263,6 +337,8 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 				    "for %s: it raises, and the lines after it in this file do not run "
 				    "(before 3.15)", (int)check.missing_len, check.missing, w->in->version);
 	}
+	if (changes_imports(l->text, l->len))
+		w->hooked = true;
 }
 
 /* Lexical os.path.abspath(os.path.join(site, text)). */
@@ -397,6 +473,43 @@ static size_t decode_error(struct site_walk *w, const char *path, const struct s
 	return t->lines_before_error;
 }
 
+/*
+ * A .pth over --max-file-size still runs, and a start-up file that large is
+ * itself a warning sign (a padded payload): at least high, and its first
+ * and last SCAN_OVERSIZE_PART bytes are read for lines that run code.
+ * NOTE: the middle is not read, and the lines found carry no line numbers.
+ */
+static void oversize_pth(struct site_walk *w, struct scan_finding *f, const char *path, size_t size)
+{
+	struct scan_file ends;
+	struct scan_pth_text t;
+	struct buf code = BUF_INIT;
+
+	if (f->floor < SCAN_HIGH)
+		f->floor = SCAN_HIGH;
+	scan_finding_reason(f, "%zu bytes, larger than --max-file-size (%zu): a start-up file that "
+			    "large hides what it runs; only its first and last %d KiB were analysed",
+			    size, w->ctx->opt.max_file_size, SCAN_OVERSIZE_PART / 1024);
+	if (f->code != NULL || scan_fs_read_ends(&w->ctx->fs, path, SCAN_OVERSIZE_PART, &ends) != SCAN_READ_OK)
+		return;
+	scan_pth_read(ends.data, ends.size, &w->in->rules, w->ctx->opt.max_pth_lines, &t);
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.lines[i].kind == SCAN_LINE_IMPORT) {
+			buf_append(&code, t.lines[i].text, t.lines[i].len);
+			buf_putc(&code, '\n');
+		}
+	}
+	if (code.len > 0)
+		scan_finding_reason(f, "the parts read contain lines that run code");
+	f->code_len = code.len;
+	f->code = code.len > 0 ? buf_detach(&code) : NULL;
+	buf_free(&code);
+	f->st = ends.st;
+	f->has_stat = true;
+	scan_pth_free(&t);
+	scan_file_free(&ends);
+}
+
 /* A .pth name that cannot be read as a file. */
 static void unreadable_pth(struct site_walk *w, const char *path, const struct pth_file *pf)
 {
@@ -416,8 +529,7 @@ static void unreadable_pth(struct site_walk *w, const char *path, const struct p
 		scan_finding_reason(f, "a FIFO named .pth: the interpreters listed block at start-up "
 				    "until something writes to it");
 	} else if (pf->status == SCAN_READ_TOO_BIG) {
-		scan_finding_reason(f, "%zu bytes, larger than --max-file-size (%zu): not analysed",
-				    pf->file.size, w->ctx->opt.max_file_size);
+		oversize_pth(w, f, path, pf->file.size);
 	} else {
 		scan_finding_reason(f, "%s: not analysed",
 				    scan_read_status_text(pf->status, pf->file.err));
@@ -525,13 +637,17 @@ static size_t walk_sites(const struct scan_interp *in, const char *user_site, co
 static void run_walk(struct scan_ctx *ctx, size_t i, const char *user_site)
 {
 	const struct scan_interp *in = &ctx->interps[i];
-	struct site_walk w = { ctx, i, in, { NULL, 0, 0 }, false, 0 };
+	struct site_walk w = { ctx, i, in, { NULL, 0, 0 }, false, false, 0 };
 	const char **sites = xcalloc(in->nsite_dirs + 1, sizeof(*sites));
 	size_t nsites = walk_sites(in, user_site, sites);
 
 	if (in->stdlib) {
 		char *dynload = scan_path_join(in->stdlib, "lib-dynload");
 
+		/* sys.path starts with BASE/lib/pythonXY.zip; when it exists, its content is not listed. */
+		if (in->base_prefix && in->ver.major == 3)
+			scan_syspath_add(&w.path, scan_printf(ctx, "%s/lib/python%d%d.zip", in->base_prefix,
+							      in->ver.major, in->ver.minor));
 		scan_syspath_add(&w.path, in->stdlib);
 		scan_syspath_add(&w.path, dynload);
 		free(dynload);

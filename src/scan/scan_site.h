@@ -26,9 +26,14 @@ const struct scan_dir *scan_listing(struct scan_ctx *ctx, const char *dir);
 /* Binary search in a listing; sets *type to the entry's d_type. */
 bool scan_listing_has(const struct scan_dir *d, const char *name, unsigned char *type);
 
-/* True when `name` (len bytes, no dots) is a builtin module or a file or package in a path folder. */
+/*
+ * True when `name` (len bytes, no dots) may import on a Python `major`: a
+ * builtin or frozen module, a file or package in one of the first `upto`
+ * path folders, or a path entry whose content cannot be listed. False only
+ * when scan is sure the import fails.
+ */
 bool scan_module_exists(struct scan_ctx *ctx, const struct scan_syspath *p, size_t upto,
-			const char *name, size_t len);
+			int major, const char *name, size_t len);
 
 /* Runs the .pth stage and then the customize stage for every interpreter. */
 void scan_sites(struct scan_ctx *ctx);

@@ -4,7 +4,10 @@
 #include "scan_verdict.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/strmap.h"
 
 struct primitive {
 	const char *token;
@@ -251,8 +254,8 @@ enum scan_verdict scan_verdict_for(const struct scan_verdict_input *in, struct b
 			   in->file_size);
 		v = raise_to(v, SCAN_MEDIUM);
 	}
-	if (in->executes && !in->binary && in->len > SCAN_LONG_LINE && in->file_size > 0) {
-		buf_printf(r, "%sunusually long line (%zu bytes)", r->len ? "; " : "", in->len);
+	if (in->executes && !in->binary && in->line_len > SCAN_LONG_LINE) {
+		buf_printf(r, "%sunusually long line (%zu bytes)", r->len ? "; " : "", in->line_len);
 		v = raise_to(v, SCAN_MEDIUM);
 	}
 	if (in->fatal) {
@@ -265,4 +268,106 @@ enum scan_verdict scan_verdict_for(const struct scan_verdict_input *in, struct b
 		v--;
 	}
 	return v;
+}
+
+/* Reads a little-endian 32-bit value. */
+static size_t le32_at(const unsigned char *p)
+{
+	return p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+}
+
+static bool printable_run(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The length and start of a marshal string object at s[0], or 0. Type codes
+ * (marshal.c, 2.7 to 3.13): 'z', 'Z' short ASCII with a 1-byte length; 'a',
+ * 'A', 'u', 't', 's' with a 4-byte length. The 0x80 bit flags a reference.
+ */
+static size_t marshal_string(const unsigned char *s, size_t left, size_t *start)
+{
+	unsigned char type = s[0] & 0x7f;
+	size_t n;
+
+	if ((type == 'z' || type == 'Z') && left >= 2) {
+		n = s[1];
+		*start = 2;
+	} else if (strchr("aAuts", type) != NULL && type != '\0' && left >= 5) {
+		n = le32_at(s + 1);
+		*start = 5;
+	} else {
+		return 0;
+	}
+	if (n < 2 || n > left - *start || !printable_run(s + *start, n))
+		return 0;
+	return n;
+}
+
+static bool has_name(const struct strmap *names, const char *name)
+{
+	return strmap_get(names, name, strlen(name)) != NULL;
+}
+
+/* Call-shaped and attribute-shaped tokens for names that bytecode keeps apart. */
+static void synthesize(const struct strmap *names, const char *name, size_t len, struct buf *out)
+{
+	static const char *const calls[] = { "exec", "eval", "compile", "execfile", "__import__" };
+	static const char *const os_attrs[] = { "system", "popen", "fork", "exec", "spawn" };
+
+	for (size_t k = 0; k < sizeof(calls) / sizeof(calls[0]); k++) {
+		if (strlen(calls[k]) == len && memcmp(name, calls[k], len) == 0)
+			buf_printf(out, "%s(\n", calls[k]);
+	}
+	for (size_t k = 0; k < sizeof(os_attrs) / sizeof(os_attrs[0]) && has_name(names, "os"); k++) {
+		size_t n = strlen(os_attrs[k]);
+		/* "exec" and "spawn" are prefixes (os.execv, os.spawnlp); bare "exec" is the builtin. */
+		bool prefix = k >= 3;
+
+		if ((prefix ? len > n : len == n) && memcmp(name, os_attrs[k], n) == 0)
+			buf_printf(out, "os.%.*s\n", (int)len, name);
+	}
+	if (len == 10 && memcmp(name, "executable", 10) == 0 && has_name(names, "sys"))
+		buf_puts(out, "sys.executable\n");
+	if (len == 8 && memcmp(name, "requests", 8) == 0)
+		buf_puts(out, "requests.\n");
+}
+
+static void add_name(const char *key, size_t len, void *value, void *arg)
+{
+	void **pair = arg;
+
+	(void)value;
+	synthesize(pair[0], key, len, pair[1]);
+}
+
+void scan_pyc_strings(const char *data, size_t len, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	struct strmap names;
+	void *pair[2];
+
+	strmap_init(&names);
+	for (size_t i = 0; i < len;) {
+		size_t start = 0;
+		size_t n = marshal_string(s + i, len - i, &start);
+
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		buf_append(out, s + i + start, n);
+		buf_putc(out, '\n');
+		*strmap_upsert(&names, (const char *)s + i + start, n) = &names;
+		i += start + n;
+	}
+	pair[0] = &names;
+	pair[1] = out;
+	strmap_each(&names, add_name, pair);
+	strmap_free(&names);
 }

@@ -55,10 +55,20 @@ struct scan_verdict_input {
 	bool hidden_name;   /* the file name starts with '.' */
 	bool binary;        /* bytecode or an extension module: only its strings are seen */
 	size_t file_size;   /* for .pth files; 0 otherwise */
+	size_t line_len;    /* bytes of the .pth line itself (`len` may hold more code); 0 otherwise */
 };
 
 /* The indicators in a piece of code; sets *entropy to the highest blob entropy seen. */
 unsigned scan_indicators(const char *code, size_t len, double *entropy, size_t *blob_len);
+
+/*
+ * The strings of a compiled module (.pyc): every marshal string object
+ * (co_names, co_consts, names of nested code), one a line, then the tokens
+ * that source would show but bytecode keeps apart ("os" and "system" give
+ * "os.system", the name "exec" gives "exec("), so that scan_indicators()
+ * judges bytecode as it judges source. Appends to `out`.
+ */
+void scan_pyc_strings(const char *data, size_t len, struct buf *out);
 
 /* The verdict for `in`, with one "; "-separated reason per rule that applied. */
 enum scan_verdict scan_verdict_for(const struct scan_verdict_input *in, struct buf *reasons);

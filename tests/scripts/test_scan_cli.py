@@ -50,6 +50,24 @@ def getsitepackages(prefixes=None):
 """
 
 
+def pyc_bytes(source, mtime, size):
+    """A 3.11 .pyc (magic 3495, PEP 552 flags 0) of `source`: compiled, never run."""
+    import marshal
+    import struct
+    code = marshal.dumps(compile(source, "<fixture>", "exec"))
+    return struct.pack("<HHIII", 3495, 0x0a0d, 0, mtime & 0xffffffff, size & 0xffffffff) + code
+
+
+def cached_pyc(source_path):
+    """The __pycache__ file a first import writes: its header holds the source's mtime and size."""
+    st = os.stat(source_path)
+    with open(source_path, "rb") as f:
+        data = pyc_bytes(f.read(), int(st.st_mtime), st.st_size)
+    folder = os.path.join(os.path.dirname(source_path), "__pycache__")
+    name = os.path.basename(source_path)[:-3] + ".cpython-311.pyc"
+    write(os.path.join(folder, name), data)
+
+
 def build_image(root):
     dist = os.path.join(root, "usr/lib/python3/dist-packages")
     write(os.path.join(root, "etc/passwd"),
@@ -57,6 +75,7 @@ def build_image(root):
     write(os.path.join(root, "usr/bin/python3.11"), b"")
     write(os.path.join(root, "usr/lib/python3.11/site.py"), SITE_PY)
     write(os.path.join(root, "usr/lib/python3.11/os.py"), "")
+    os.symlink("python3.11", os.path.join(root, "usr/bin/python3"))
     write(os.path.join(root, "var/lib/dpkg/status"),
           "Package: python3.11-minimal\nStatus: install ok installed\nVersion: 3.11.4-1\n\n")
     # Debian's absolute link: it must resolve inside the root, never to the host's /etc.
@@ -72,8 +91,14 @@ def build_image(root):
           "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
           "'local'; enabled and __import__('_distutils_hack').add_shim(); ; os.system('id')\n")
     write(os.path.join(dist, ".hidden.pth"), "import os; os.system('id')\n")
+    # Import lines that must not hide the next line, and one that certainly raises.
+    write(os.path.join(dist, "0stop.pth"), "import sitewatch_absent_x\nimport os; os.system('never')\n")
+    write(os.path.join(dist, "hide.pth"), "import builtins\nimport _frozen_importlib\nimport __main__\n"
+          "import os; os.system('hidden')\n")
+    write(os.path.join(dist, "hook.pth"), "import sys; sys.modules['made_up'] = sys\n"
+          "import made_up\nimport os; os.system('after hook')\n")
     write(os.path.join(dist, "dormant.pth"), "  import os; os.system('id')\n")
-    write(os.path.join(dist, "big.pth"), "import os\n" + "#" * 300000 + "\n")
+    write(os.path.join(dist, "big.pth"), "import os\n" + "#" * 300000 + "\nimport os; os.system('padded')\n")
     os.symlink("loop2.pth", os.path.join(dist, "loop1.pth"))
     os.symlink("loop1.pth", os.path.join(dist, "loop2.pth"))
     os.symlink("../../../../../../../../etc/passwd", os.path.join(dist, "escape.pth"))
@@ -82,6 +107,9 @@ def build_image(root):
     home = os.path.join(root, "home/alice")
     write(os.path.join(home, ".local/lib/python3.11/site-packages/usercustomize.py"),
           "import os\nos.system('curl x | sh')\n")
+    cached_pyc(os.path.join(home, ".local/lib/python3.11/site-packages/usercustomize.py"))
+    sourceless = os.path.join(root, "usr/local/lib/python3.11/dist-packages/sitecustomize.pyc")
+    write(sourceless, pyc_bytes(b"import base64, os\nexec(base64.b64decode('aWQ='))\n", 0, 0))
     write(os.path.join(home, ".bashrc"), "export PYTHONSTARTUP=~/.pythonrc.py\n")
     write(os.path.join(home, ".pythonrc.py"), "import socket, subprocess\n")
     write(os.path.join(root, "etc/environment"), 'PYTHONPATH=":/opt/tools"\n')
@@ -129,11 +157,19 @@ def image_checks(sitewatch, root, dist):
     hidden = find(fs, d + ".hidden.pth", "pth")
     check(hidden and hidden[0]["verdict"] == "critical" and hidden[0]["interpreters"],
           "a hidden .pth runs on a site.py without the hidden-name check, and is critical")
+    stop = [f for f in find(fs, d + "0stop.pth") if f["line"] == 2]
+    check(stop and not stop[0]["interpreters"], "a line after an import of a module that exists nowhere does not run")
+    hide = [f for f in find(fs, d + "hide.pth") if f["line"] == 4]
+    check(hide and hide[0]["interpreters"], "builtins, _frozen_importlib and __main__ import: the next line runs")
+    hook = [f for f in find(fs, d + "hook.pth") if f["line"] == 3]
+    check(hook and hook[0]["interpreters"], "after a line that fills sys.modules, an unknown import is not predicted to raise")
     dormant = find(fs, d + "dormant.pth", "pth")
     check(dormant and not dormant[0]["interpreters"] and "3.15" in dormant[0]["reason"],
           "leading whitespace is reported as dormant until 3.15")
     big = find(fs, d + "big.pth")
     check(big and "larger than --max-file-size" in big[0]["reason"], "an oversize .pth is a finding")
+    check(big and big[0]["verdict"] in ("high", "critical") and "os.system" in big[0]["reason"],
+          "an oversize .pth is at least high and its last part is analysed (got %s)" % big)
     loop = find(fs, d + "loop1.pth")
     check(loop and "symlink loop" in loop[0]["reason"], "a symlink loop is reported")
     fifo = find(fs, d + "fifo.pth")
@@ -149,6 +185,14 @@ def image_checks(sitewatch, root, dist):
     user = find(fs, "/home/alice/.local/lib/python3.11/site-packages/usercustomize.py", "usercustomize")
     check(user and user[0]["verdict"] == "high" and user[0]["interpreters"],
           "a usercustomize in a user site from /etc/passwd runs and is high")
+    check(user and "cached bytecode" in user[0]["reason"] and
+          not any(f["path"].endswith("usercustomize.cpython-311.pyc") for f in fs),
+          "a source's matching __pycache__ file is evidence of the source's finding, not its own")
+    pyc = find(fs, "/usr/local/lib/python3.11/dist-packages/sitecustomize.pyc", "sitecustomize")
+    # Debian's own sitecustomize shadows it: critical, one level lower.
+    check(pyc and pyc[0]["verdict"] == "high" and "exec()" in pyc[0]["reason"] and
+          "b64decode" in pyc[0]["reason"] and "os.exec" not in pyc[0]["reason"],
+          "a sourceless .pyc is judged on its names (exec with base64)")
     startup = [f for f in fs if f["path"] == "/home/alice/.bashrc" and f["kind"] == "startup-env"]
     check(startup and startup[0]["verdict"] == "critical" and startup[0]["line"] == 1,
           "PYTHONSTARTUP's script is judged (socket with subprocess: critical)")
@@ -163,6 +207,18 @@ def image_checks(sitewatch, root, dist):
           "a venv under /tmp is found by its pyvenv.cfg and its os.system hook is critical")
     check(not any(f["path"].startswith(root) for f in fs), "paths are reported as seen inside the root")
     return fs
+
+
+def explicit_paths(sitewatch, root):
+    proc = scan(sitewatch, "--root", root, "--format", "json", "--no-env", "/usr/bin/python3")
+    doc = json.loads(proc.stdout)
+    check([i["path"] for i in doc["interpreters"]] == ["/usr/bin/python3"],
+          "an explicit symlink to the interpreter is followed (got %s)" % doc["interpreters"])
+    proc = subprocess.run([sitewatch, "scan", "--format", "json", "--no-env", "--no-proc", "rt-venv"],
+                          capture_output=True, text=True, cwd=os.path.join(root, "tmp"), timeout=120)
+    doc = json.loads(proc.stdout)
+    check([i["path"] for i in doc["interpreters"]] == [os.path.join(root, "tmp/rt-venv/bin/python")],
+          "a relative path is taken from the working folder (got %s)" % doc["interpreters"])
 
 
 def allow_and_baseline(sitewatch, root, dist, tmp):
@@ -221,6 +277,7 @@ def main():
         dist = build_image(root)
         image_checks(sitewatch, root, dist)
         usage_and_table(sitewatch, root)
+        explicit_paths(sitewatch, root)
         allow_and_baseline(sitewatch, root, dist, tmp)
         machine_scan(sitewatch)
     finally:

@@ -201,7 +201,8 @@ def decode_scenario(tmp):
 
 
 def cached_scenario(tmp):
-    """A __pycache__ file whose header matches the source but whose code differs."""
+    """A __pycache__ file whose header matches the source but whose code differs: the cache's
+    code runs, and scan lists it under the source."""
     s = Scenario("cached bytecode", tmp)
     source = s.mark("cached_source") + "\n"
     other = s.mark("cached_pycode") + "\n"
@@ -222,9 +223,11 @@ def cached_scenario(tmp):
             return os.path.join(interp.site, "sitecustomize.pyc")
         return os.path.join(interp.site, "__pycache__", "sitecustomize.cpython-%s.pyc" % interp.ver.replace(".", ""))
 
+    # scan reports a cache on its source's finding (with the bytecode's strings judged there), so
+    # the code that runs is predicted at the source's path and the cache has no finding of its own.
     s.setup.append(compile_other)
-    s.module_cases.append(("cached_source", lambda i, home: os.path.join(i.site, "sitecustomize.py")))
-    s.module_cases.append(("cached_pycode", cached_path))
+    s.module_cases.append(("cached_pycode", lambda i, home: os.path.join(i.site, "sitecustomize.py")))
+    s.module_cases.append(("cached_source", cached_path))
     return s
 
 

@@ -118,6 +118,28 @@ static void place_and_state(void **state)
 	buf_free(&r);
 }
 
+/* Bytecode keeps names apart: co_names ("os", "system") and the builtin "exec" must still count. */
+static void bytecode_strings(void **state)
+{
+	/* Marshal string objects: 'Z' short interned (1-byte length), 'a' with a 4-byte length, 0x80 a reference flag. */
+	static const char pyc[] = "\xe3\x00\x00" "\xda\x02" "os" "\xda\x06" "system" "Z\x04" "exec"
+				  "a\x06\x00\x00\x00" "base64" "z\x09" "b64decode" "\x01\x02";
+	struct buf out = BUF_INIT;
+	double entropy;
+	size_t blob;
+	unsigned ind;
+
+	(void)state;
+	scan_pyc_strings(pyc, sizeof(pyc) - 1, &out);
+	ind = scan_indicators(out.data, out.len, &entropy, &blob);
+	assert_true(ind & SCAN_IND_PROCESS);
+	assert_true(ind & SCAN_IND_EXEC);
+	assert_true(ind & SCAN_IND_DECODE);
+	assert_non_null(strstr(out.data, "os.system\n"));
+	assert_null(strstr(out.data, "os.exec"));
+	buf_free(&out);
+}
+
 static void catalogue(void **state)
 {
 	static const char distutils[] =
@@ -205,6 +227,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(verdict_table),
 		cmocka_unit_test(place_and_state),
+		cmocka_unit_test(bytecode_strings),
 		cmocka_unit_test(catalogue),
 		cmocka_unit_test(digests),
 		cmocka_unit_test(allowlist),
