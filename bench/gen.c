@@ -1,8 +1,8 @@
 /*
  * sitewatch-bench-gen: writes synthetic ECS events as NDJSON for the
  * benchmark, with a truth file of the events that the bundled T1546.018
- * rule must alert on (or, with --profile seqmem, of the sequences that
- * complete; see "the sequence memory profile" below).
+ * rule must alert on. With --profile seqmem, the truth file names the
+ * sequences that complete instead (see "the sequence memory profile" below).
  *
  * The events follow the shapes of Elastic Defend (process, network, file
  * and registry events) and Auditbeat (file integrity and authentication
@@ -908,14 +908,14 @@ static void write_sequence_event(struct gen *g, struct host *h, size_t hi)
  * --keys process starts (default one million), each with its own entity id.
  * SEQMEM_COMPLETE_PERCENT of them are followed by a file creation of the
  * same process, which completes the sequence; the others never complete, so
- * the detector holds their state until maxspan or --max-sequences drops it.
+ * the detector keeps their state until maxspan or --max-sequences drops it.
  * SEQMEM_NOISE_PERCENT of the other events are noise: process ends and file
  * deletions of started processes, which pass no clause, and file creations
  * by processes that did not start in the file ("orphans"), which pass the
  * second clause but join nothing.
  *
  * The truth file lists the event.id of the start of each sequence that
- * completes. It holds for every run of the benchmark: a completion comes
+ * completes. It is valid for every run of the benchmark: a completion comes
  * about SEQMEM_MAX_DELAY events after its start at most, and the clock moves
  * by 2 ms at most per event, so it lies within SEQMEM_MAX_SPAN_MS of its
  * start (inside a maxspan of 30 s), and fewer than SEQMEM_MAX_STARTS newer
@@ -941,7 +941,7 @@ struct due {
 
 /*
  * Completions waiting for their event number, as a binary heap on `at`. It
- * holds about SEQMEM_MAX_DELAY * SEQMEM_COMPLETE_PERCENT / 100 entries.
+ * contains about SEQMEM_MAX_DELAY * SEQMEM_COMPLETE_PERCENT / 100 entries.
  */
 struct due_heap {
 	struct due *items;
@@ -989,9 +989,10 @@ static struct due due_pop(struct due_heap *h)
 }
 
 /*
- * The entity id of `key`: 40 characters. The first 11 encode key + 1 times an
- * odd constant, which is a bijection of 64-bit integers, so no two keys
- * share an id; the other 29 only give the id Defend's length.
+ * Writes the entity id of `key`: 40 characters. The first 11 encode key + 1
+ * times an odd constant. That product is a bijection of 64-bit integers, so
+ * no two keys share an id. The other 29 characters only give the id the
+ * length Defend's ids have.
  */
 static void seqmem_entity_id(uint64_t key, char out[41])
 {
@@ -1006,7 +1007,7 @@ static void seqmem_entity_id(uint64_t key, char out[41])
 	out[40] = '\0';
 }
 
-/* A Defend process event of `key`'s process; its host follows from the key. */
+/* Writes a Defend process event of `key`'s process; its host follows from the key. */
 static void seqmem_process_event(struct gen *g, uint64_t key, const char *type)
 {
 	struct host *h = &g->hosts[key % g->nhosts];
@@ -1026,7 +1027,7 @@ static void seqmem_process_event(struct gen *g, uint64_t key, const char *type)
 	put_user(g, h);
 }
 
-/* A Defend file event of `key`'s process: "creation" completes its sequence. */
+/* Writes a Defend file event of `key`'s process; a "creation" completes its sequence. */
 static void seqmem_file_event(struct gen *g, uint64_t key, const char *type)
 {
 	struct host *h = &g->hosts[key % g->nhosts];
@@ -1045,7 +1046,7 @@ static void seqmem_file_event(struct gen *g, uint64_t key, const char *type)
 	put_user(g, h);
 }
 
-/* The next key starts; some are scheduled to complete, and the truth file names them. */
+/* Starts the next key and, for some, schedules the completion the truth file names. */
 static void seqmem_start(struct gen *g, struct seqmem *s)
 {
 	uint64_t key = s->started++;
@@ -1062,7 +1063,7 @@ static void seqmem_start(struct gen *g, struct seqmem *s)
 	g->matches++;
 }
 
-/* The file creation that completes the first due sequence, within the bounds above. */
+/* Writes the file creation that completes the first due sequence, within the bounds above. */
 static void seqmem_completion(struct gen *g, struct seqmem *s)
 {
 	struct due d = due_pop(&s->due);
@@ -1080,7 +1081,7 @@ static void seqmem_completion(struct gen *g, struct seqmem *s)
 	g->candidates++;
 }
 
-/* An event that starts and completes nothing. */
+/* Writes an event that neither starts nor completes a sequence. */
 static void seqmem_noise(struct gen *g, struct seqmem *s)
 {
 	uint64_t key = rng_next(&g->rng) % s->started;

@@ -103,8 +103,11 @@ static void watch_usage(FILE *out)
 "      --max-sequences N       open partial sequences per query (default 1000000)\n"
 "  -h, --help                  show this help\n"
 "\n"
-"Exit status: 0 stopped by SIGINT or SIGTERM, 2 fatal error (not root, a kernel\n"
-"without the fanotify features needed, an invalid rule, an unwritable output).\n",
+"Exit status: 0 stopped by SIGINT or SIGTERM (alerts or not), 2 fatal error at\n"
+"start (not root, a kernel without the fanotify features needed, an invalid\n"
+"rule, an output that cannot be opened) or a last write at exit that failed.\n"
+"A write that fails while running is reported once, counted in the stats and\n"
+"tried again with the next events; the sensor keeps watching.\n",
 	      out);
 }
 
@@ -366,23 +369,32 @@ static void log_stats(const struct watch *w, const char *when)
 
 	fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " events, %" PRIu64 " alerts, %" PRIu64
 		" suppressed alerts, %" PRIu64 " unresolved processes, %" PRIu64 " queue overflows, %"
-		PRIu64 " events without a folder, %zu filesystems watched\n", when, st->events,
-		alerts_printed(w), w->suppress ? suppress_stats(w->suppress)->suppressed : 0,
-		st->unresolved_processes, st->overflows, st->unknown_folders, st->filesystems);
+		PRIu64 " events without a folder, %zu filesystems watched, %" PRIu64 " failed writes\n",
+		when, st->events, alerts_printed(w),
+		w->suppress ? suppress_stats(w->suppress)->suppressed : 0, st->unresolved_processes,
+		st->overflows, st->unknown_folders, st->filesystems,
+		w->alerts.failures + w->events.failures);
 	if (st->pending_full > 0 || st->malformed > 0)
 		fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " creations not paired with their close "
 			"(cap of waiting creations hit), %" PRIu64 " undecodable records\n", when,
 			st->pending_full, st->malformed);
 }
 
-/* After each wake-up with events: alerts out now, files flushed. */
+/*
+ * After each wake-up with events: alerts out now, files flushed. A failed
+ * write is reported and counted by watch_output, never fatal: the sensor
+ * keeps watching and keeps writing to the other output.
+ */
 static bool after_batch(struct watch *w)
 {
 	bool ok = true;
 
 	detector_flush(w->det);
-	if (w->job.write_failed)
+	if (w->job.write_failed && !w->alerts.failed) {
 		w->alerts.failed = true;
+		w->alerts.error = errno;
+	}
+	w->job.write_failed = false;
 	ok = watch_output_flush(&w->alerts) && ok;
 	if (w->have_events)
 		ok = watch_output_flush(&w->events) && ok;
@@ -444,8 +456,7 @@ static int on_events(struct watch *w)
 		r = sensor_read(w->sensor, on_event, w);
 	if (r < 0)
 		return -1;
-	if (!after_batch(w))
-		return -1;
+	after_batch(w);
 	nanosleep(&pause, NULL);
 	return 0;
 }
@@ -473,7 +484,10 @@ static int run(struct watch *w)
 	}
 }
 
-/* SIGINT or SIGTERM: what is held goes out before the sensor exits. */
+/*
+ * SIGINT or SIGTERM: what is held goes out before the sensor exits; the
+ * exit status is 2 only when that last write failed.
+ */
 static int finish(struct watch *w, int status)
 {
 	detector_finish(w->det);

@@ -1,6 +1,7 @@
 #include "detect_table.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "event/timestamp.h"
@@ -103,7 +104,10 @@ void detect_table_row(struct detect_table *t, struct buf *out, const char *sever
 	char why[128];
 	int target;
 
-	timestamp_format(last->timestamp, when, sizeof(when));
+	if (last->untimed)
+		snprintf(when, sizeof(when), "-");
+	else
+		timestamp_format(last->timestamp, when, sizeof(when));
 	cell(out, when, strlen(when), TIMESTAMP_TEXT_MAX - 8);
 	cell(out, severity, strlen(severity), WIDTH_SEVERITY);
 
@@ -119,7 +123,16 @@ void detect_table_row(struct detect_table *t, struct buf *out, const char *sever
 	field_cell(t, out, target, 0);
 	buf_puts(out, "/ ");
 	buf_puts(out, title);
-	if (r->nevents > 1)
-		buf_printf(out, " (%zu events)", r->nevents);
+	if (r->nevents > 1) {
+		size_t missing = 0;
+
+		for (size_t i = 0; i < r->nevents; i++)
+			missing += r->events[i] == NULL;
+		if (missing > 0)
+			buf_printf(out, " (%zu event%s, %zu missing)", r->nevents - missing,
+				   r->nevents - missing == 1 ? "" : "s", missing);
+		else
+			buf_printf(out, " (%zu events)", r->nevents);
+	}
 	buf_putc(out, '\n');
 }

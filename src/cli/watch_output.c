@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio_ext.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/diag.h"
@@ -62,24 +64,73 @@ void watch_output_reopen(struct watch_output *out)
 			   "opened before", out->path, strerror(errno));
 		return;
 	}
-	if (fclose(out->f) != 0)
+	if (fclose(out->f) != 0) {
 		out->failed = true;
+		out->error = errno;
+	}
 	out->f = f;
 }
 
 void watch_output_line(struct watch_output *out, const char *text, size_t len)
 {
-	if (fwrite(text, 1, len, out->f) != len || putc('\n', out->f) == EOF)
+	if (!out->failed && (fwrite(text, 1, len, out->f) != len || putc('\n', out->f) == EOF)) {
 		out->failed = true;
+		out->error = errno;
+	}
+}
+
+/*
+ * Ends a line cut by a failed write: O_APPEND puts the newline after it,
+ * before the buffered lines. A pipe or terminal has no tail to read.
+ */
+static bool mend_tail(struct watch_output *out)
+{
+	int fd = fileno(out->f);
+	struct stat st;
+	char last;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return true;
+	if (pread(fd, &last, 1, st.st_size - 1) != 1)
+		return false;
+	return last == '\n' || write(fd, "\n", 1) == 1;
+}
+
+/* Drops the lines that could not be written; the next batch tries again. */
+static void record_failure(struct watch_output *out, int error)
+{
+	out->failures++;
+	out->torn = true;
+	__fpurge(out->f);
+	clearerr(out->f);
+	if (out->reported)
+		return;
+	out->reported = true;
+	diag_error("writing to %s failed: %s; the sensor keeps watching and tries again with "
+		   "the next events (and on SIGHUP); lost batches are counted in the stats as "
+		   "\"failed writes\"", out->name, strerror(error));
 }
 
 bool watch_output_flush(struct watch_output *out)
 {
-	if (fflush(out->f) != 0)
+	int error = out->error;
+
+	if (out->torn && !mend_tail(out)) {
 		out->failed = true;
-	if (out->failed)
-		diag_error("writing to %s failed: %s", out->name, strerror(errno));
-	return !out->failed;
+		error = errno;
+	}
+	if (!out->failed && fflush(out->f) != 0) {
+		out->failed = true;
+		error = errno;
+	}
+	if (!out->failed) {
+		out->torn = false;
+		return true;
+	}
+	record_failure(out, error != 0 ? error : EIO);
+	out->failed = false;
+	out->error = 0;
+	return false;
 }
 
 void watch_output_close(struct watch_output *out)

@@ -62,26 +62,36 @@ static size_t min3(size_t a, size_t b, size_t c)
 	return m < c ? m : c;
 }
 
-/* Edit distance between a and b without regard to case; both at most MAX_PATH bytes. */
+static bool same_letter(char x, char y)
+{
+	return tolower((unsigned char)x) == tolower((unsigned char)y);
+}
+
+/*
+ * Edit distance between a and b without regard to case, counting a swap of
+ * two neighbouring letters as one edit (optimal string alignment), so that
+ * "nmae" is one edit from "name"; both at most MAX_PATH bytes.
+ */
 static size_t edits(const char *a, size_t na, const char *b, size_t nb)
 {
-	size_t row[MAX_PATH + 1];
+	size_t before[MAX_PATH + 1], prev[MAX_PATH + 1], row[MAX_PATH + 1];
 
 	for (size_t j = 0; j <= nb; j++)
-		row[j] = j;
+		prev[j] = j;
 	for (size_t i = 1; i <= na; i++) {
-		size_t diag = row[0];
-
 		row[0] = i;
 		for (size_t j = 1; j <= nb; j++) {
-			size_t up = row[j];
-			bool same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+			bool same = same_letter(a[i - 1], b[j - 1]);
 
-			row[j] = min3(row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1));
-			diag = up;
+			row[j] = min3(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (same ? 0 : 1));
+			if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
+			    same_letter(a[i - 2], b[j - 1]) && before[j - 2] + 1 < row[j])
+				row[j] = before[j - 2] + 1;
 		}
+		memcpy(before, prev, (nb + 1) * sizeof(*prev));
+		memcpy(prev, row, (nb + 1) * sizeof(*row));
 	}
-	return row[nb];
+	return prev[nb];
 }
 
 /* The typo budget of a word of `len` characters. */

@@ -141,7 +141,8 @@ static void apply_verdict(struct scan_ctx *ctx, struct scan_finding *f, const ch
 	in.code = code.data;
 	in.len = code.len;
 	in.executes = f->executes;
-	in.runs = f->ninterps > 0;
+	/* A module behind a start-breaking hook is one cleanup away from running. */
+	in.runs = f->ninterps > 0 || f->blocked;
 	in.dormant = f->dormant;
 	in.fatal = f->fatal;
 	in.temp_location = temp_place(f->path);

@@ -33,6 +33,13 @@ bool scan_run(struct scan_ctx *ctx);
 /* Prints the findings in order of verdict (highest first), then path and offset. */
 void scan_output(struct scan_ctx *ctx, enum scan_format format, FILE *out);
 
+/*
+ * Appends `len` bytes of `s` to `b` for a terminal: C0 and C1 controls, DEL
+ * and bytes that are not UTF-8 become the text \xNN, a backslash becomes \\.
+ * Returns how many bytes or characters were escaped.
+ */
+size_t scan_table_text(struct buf *b, const char *s, size_t len);
+
 /* True when a finding reaches `level` (the --fail-on threshold). */
 bool scan_any_at_least(const struct scan_ctx *ctx, enum scan_verdict level);
 

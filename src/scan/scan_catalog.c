@@ -284,6 +284,11 @@ static enum scan_catalog_result check_line(struct scan_ctx *ctx, struct scan_fin
 
 	if (scan_catalog_is_distutils_precedence(line, n)) {
 		scan_finding_reason(f, "setuptools' distutils-precedence line");
+		if (f->module_suspect) {
+			scan_finding_reason(f, "not cleared: the _distutils_hack it imports is not "
+					    "setuptools' own, or holds an execution primitive");
+			return SCAN_CATALOG_UNKNOWN;
+		}
 		return sibling_record(ctx, f, f->path, "_distutils_hack/__init__.py") ==
 		       SCAN_OWNER_MISMATCH ? SCAN_CATALOG_MODIFIED : SCAN_CATALOG_BENIGN;
 	}

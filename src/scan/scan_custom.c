@@ -13,6 +13,7 @@
 #include "util/xalloc.h"
 
 static const char CAUSE_SHADOWED[] = "an earlier sys.path folder holds another module of that name";
+static const char CAUSE_BLOCKED[] = "an earlier hook ends every start before the customize step";
 
 enum module_form {
 	FORM_PACKAGE,
@@ -357,9 +358,25 @@ static void attach_cache(struct scan_ctx *ctx, struct scan_finding *f, const cha
 	scan_file_free(&file);
 }
 
+/*
+ * The module that wins the import: run by the interpreter, or, behind a
+ * start-breaking hook, one admin cleanup away from running.
+ */
+static void module_runs(struct scan_finding *f, size_t interp, const char *blocked_by)
+{
+	if (blocked_by == NULL) {
+		scan_finding_add_interp(f, interp);
+		return;
+	}
+	f->blocked = true;
+	scan_finding_note(f, interp, CAUSE_BLOCKED);
+	scan_finding_reason(f, "would run once the breaking hook %s is removed (rated as if it ran)",
+			    blocked_by);
+}
+
 /* The import of one customize module through `path`. */
 static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-			const char *name)
+			const char *name, const char *blocked_by)
 {
 	const struct scan_interp *in = &ctx->interps[interp];
 	struct module_hit ns = { 0 }, hit;
@@ -382,12 +399,10 @@ static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_s
 			scan_finding_reason(f, "%s", hit.fails);
 			scan_finding_note(f, interp, "magic number of another version");
 			winner = scan_strdup(ctx, hit.path);
-		} else if (hit.cached) {
-			attach_cache(ctx, f, hit.cached);
-			scan_finding_add_interp(f, interp);
-			winner = scan_strdup(ctx, hit.path);
 		} else {
-			scan_finding_add_interp(f, interp);
+			if (hit.cached)
+				attach_cache(ctx, f, hit.cached);
+			module_runs(f, interp, blocked_by);
 			winner = scan_strdup(ctx, hit.path);
 		}
 		hit_free(&hit);
@@ -402,11 +417,31 @@ static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_s
 }
 
 void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-		    bool user_enabled)
+		    bool user_enabled, const char *blocked_by)
 {
-	find_module(ctx, interp, path, "sitecustomize");
+	find_module(ctx, interp, path, "sitecustomize", blocked_by);
 	if (user_enabled)
-		find_module(ctx, interp, path, "usercustomize");
+		find_module(ctx, interp, path, "usercustomize", blocked_by);
+}
+
+char *scan_module_resolve(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
+			  const char *name, size_t *at)
+{
+	struct module_hit ns = { 0 }, hit;
+
+	for (size_t i = 0; i < path->n; i++) {
+		if (find_in_dir(ctx, &ctx->interps[interp], path->dirs[i], name, &hit, &ns)) {
+			char *found = hit.path;
+
+			hit.path = NULL;
+			hit_free(&hit);
+			hit_free(&ns);
+			*at = i;
+			return found;
+		}
+	}
+	hit_free(&ns);
+	return NULL;
 }
 
 /* Which interpreters a module form found outside their own sys.path would load. */

@@ -21,9 +21,21 @@
 /*
  * Records the sitecustomize (and, when `user_enabled`, usercustomize) that
  * interpreter `interp` imports through `path`, and the shadowed ones.
+ * `blocked_by` is NULL, or the hook that ends every start before the
+ * customize step: the module found is then marked as running once that
+ * hook is removed (and rated as if it ran), not as run.
  */
 void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-		    bool user_enabled);
+		    bool user_enabled, const char *blocked_by);
+
+/*
+ * The file that `import NAME` loads for interpreter `interp` through `path`
+ * (a package's __init__, an extension module, a source or a sourceless
+ * .pyc), malloc()ed, with the index of its folder in *at; NULL when no
+ * folder holds it (or only a namespace folder, which runs nothing).
+ */
+char *scan_module_resolve(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
+			  const char *name, size_t *at);
 
 /*
  * Reports every customize module in a folder that an environment setting

@@ -501,6 +501,24 @@ static bool skipped(const char *path, const char *name)
 
 static void walk(struct scan_ctx *ctx, const char *path, size_t depth);
 
+/* True when the walk would enter one of the folder's subfolders (the depth cap aside). */
+static bool has_subfolder(struct scan_ctx *ctx, const char *path, const struct scan_dir *d)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < d->n && !found; i++) {
+		char *child = scan_path_join(strcmp(path, "/") == 0 ? "" : path, d->v[i].name);
+		struct stat st;
+
+		found = !skipped(child, d->v[i].name) &&
+			(d->v[i].type == DT_DIR ||
+			 (d->v[i].type == DT_UNKNOWN && scan_fs_lstat(&ctx->fs, child, &st) == 0 &&
+			  S_ISDIR(st.st_mode)));
+		free(child);
+	}
+	return found;
+}
+
 /* Enters the subfolders of a folder that is not a prefix (or only a conda base's envs/). */
 static void walk_children(struct scan_ctx *ctx, const char *path, const struct scan_dir *d,
 			  size_t depth, bool only_envs)
@@ -548,6 +566,10 @@ static void walk(struct scan_ctx *ctx, const char *path, size_t depth)
 	is_prefix = classify_folder(ctx, path, &d, &envs);
 	if (depth < ctx->opt.max_depth && (!is_prefix || envs))
 		walk_children(ctx, path, &d, depth, is_prefix);
+	else if (!is_prefix && has_subfolder(ctx, path, &d))
+		scan_error(ctx, path, "subfolders not searched: the search stops %zu levels below a search "
+			   "folder; an environment deeper down is missed: raise --max-depth to search it",
+			   ctx->opt.max_depth);
 	scan_dir_free(&d);
 }
 

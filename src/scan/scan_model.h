@@ -93,6 +93,8 @@ struct scan_finding {
 	bool fatal;         /* breaks every start of the interpreters listed */
 	bool hidden_name;
 	bool no_verdict;    /* the verdict is already final (errors, caps) */
+	bool module_suspect; /* a module an executed line imports holds a primitive, or shadows the expected one */
+	bool blocked;       /* runs once an earlier start-breaking hook is removed: rated as if it ran */
 	enum scan_verdict floor; /* the verdict is at least this (set by a stage that knows more) */
 	struct buf reasons; /* "; "-separated, each said once */
 	size_t *interps;    /* indices into ctx->interps that run it */

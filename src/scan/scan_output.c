@@ -165,28 +165,76 @@ static void versions_cell(const struct scan_ctx *ctx, const struct scan_finding 
 {
 	size_t shown = f->ninterps < 3 ? f->ninterps : 3;
 
-	for (size_t i = 0; i < shown; i++)
-		buf_printf(b, "%s%s", i ? ", " : "", ctx->interps[f->interps[i]].version);
+	for (size_t i = 0; i < shown; i++) {
+		const char *v = ctx->interps[f->interps[i]].version; /* read from pyvenv.cfg: escape it */
+
+		buf_puts(b, i ? ", " : "");
+		scan_table_text(b, v, strlen(v));
+	}
 	if (f->ninterps > shown)
 		buf_printf(b, " (+%zu)", f->ninterps - shown);
 	if (f->ninterps == 0)
 		buf_puts(b, "-");
 }
 
+/*
+ * A terminal acts on control characters: a file named "esc\x1b[2K\r.pth"
+ * would erase its own row. The table therefore shows every C0 control, DEL,
+ * every C1 control (U+0080 to U+009F, which some terminals also obey) and
+ * every byte that is not UTF-8 as the text \xNN, and a backslash as \\ so
+ * that the escapes cannot be forged by a name.
+ */
+size_t scan_table_text(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, escaped = 0;
+
+	while (i < len) {
+		size_t valid = scan_utf8_invalid_at(s + i, len - i);
+		size_t end = i + valid;
+
+		for (; i < end; i++) {
+			bool c1 = p[i] == 0xc2 && i + 1 < end && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
+
+			if (c1) {
+				buf_printf(b, "\\x%02x\\x%02x", p[i], p[i + 1]);
+				escaped++;
+				i++;
+			} else if (p[i] < 0x20 || p[i] == 0x7f) {
+				buf_printf(b, "\\x%02x", p[i]);
+				escaped++;
+			} else if (p[i] == '\\') {
+				buf_puts(b, "\\\\");
+			} else {
+				buf_putc(b, (char)p[i]);
+			}
+		}
+		if (i < len) {
+			buf_printf(b, "\\x%02x", p[i]);
+			escaped++;
+			i++;
+		}
+	}
+	return escaped;
+}
+
 static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f, FILE *out)
 {
-	struct buf where = BUF_INIT, versions = BUF_INIT;
+	struct buf where = BUF_INIT, versions = BUF_INIT, reasons = BUF_INIT;
 
-	buf_puts(&where, f->path);
+	scan_table_text(&where, f->path, strlen(f->path));
 	if (f->has_line)
 		buf_printf(&where, ":%zu", f->line);
 	versions_cell(ctx, f, &versions);
 	fprintf(out, "%-9s %-15s %-24s %s\n", scan_verdict_name(f->verdict), f->kind, versions.data,
 		where.data);
-	if (f->reasons.len > 0)
-		fprintf(out, "          %s\n", f->reasons.data);
+	if (f->reasons.len > 0) {
+		scan_table_text(&reasons, f->reasons.data, f->reasons.len);
+		fprintf(out, "          %s\n", reasons.data);
+	}
 	buf_free(&where);
 	buf_free(&versions);
+	buf_free(&reasons);
 }
 
 void scan_output(struct scan_ctx *ctx, enum scan_format format, FILE *out)

@@ -18,6 +18,7 @@
 #include "scan_custom.h"
 #include "scan_hash.h"
 #include "scan_pth.h"
+#include "scan_verdict.h"
 #include "util/xalloc.h"
 
 /* Bytes read from each end of a .pth over --max-file-size. */
@@ -81,8 +82,10 @@ struct site_walk {
 	const struct scan_interp *in;
 	struct scan_syspath path;
 	bool fatal;      /* a hook ended the start-up: nothing after it runs */
+	char *fatal_at;  /* the file of that hook (malloc()ed), for the modules it keeps from running */
 	bool hooked;     /* an executed line may have changed what imports find: predict no failure */
 	size_t nvenv;    /* sys.path entries up to and including the venv's site folders */
+	size_t nstd;     /* the first nstd sys.path entries are the standard library's */
 };
 
 void scan_syspath_add(struct scan_syspath *p, const char *dir)
@@ -116,8 +119,14 @@ const struct scan_dir *scan_listing(struct scan_ctx *ctx, const char *dir)
 		return *slot;
 	d = xmalloc(sizeof(*d));
 	if (scan_fs_list(&ctx->fs, dir, d) != 0) {
+		int err = errno;
+
 		free(d);
 		*slot = &empty_listing;
+		/* An absent folder holds nothing; one that exists but cannot be read may hold hooks. */
+		if (err != ENOENT && err != ENOTDIR)
+			scan_error(ctx, dir, "folder on a start-up path cannot be listed: %s; hooks in it are "
+				   "not seen: run as root (or its owner) to scan it", strerror(err));
 		return NULL;
 	}
 	if (d->truncated)
@@ -305,6 +314,110 @@ static bool changes_imports(const char *text, size_t len)
 }
 
 /*
+ * Judges one module an executed line imports, found outside the standard
+ * library, with the verdict rules: its path and reasons join the line's
+ * finding, and a primitive in it raises the line's verdict.
+ */
+static void judge_module(struct site_walk *w, struct scan_finding *f, const char *name,
+			 const char *module)
+{
+	struct scan_verdict_input in = { 0 };
+	struct buf code = BUF_INIT, reasons = BUF_INIT;
+	struct scan_file file;
+	enum scan_read_status status = scan_fs_read(&w->ctx->fs, module, &file);
+	size_t mlen = strlen(module);
+	enum scan_verdict v;
+
+	if (status != SCAN_READ_OK) {
+		scan_finding_reason(f, "imports %s from %s, which %s", name, module,
+				    scan_read_status_text(status, file.err));
+		return;
+	}
+	in.binary = mlen > 4 && (strcmp(module + mlen - 4, ".pyc") == 0 || strcmp(module + mlen - 3, ".so") == 0);
+	if (in.binary)
+		scan_pyc_strings(file.data, file.size, &code);
+	else
+		buf_append(&code, file.data, file.size);
+	in.code = code.data;
+	in.len = code.len;
+	in.executes = in.runs = true;
+	v = scan_verdict_for(&in, &reasons);
+	scan_finding_reason(f, "imports %s from %s: %s", name, module, reasons.data ? reasons.data : "");
+	if (v > SCAN_LOW) {
+		f->module_suspect = true;
+		if (f->floor < v)
+			f->floor = v;
+	}
+	buf_free(&reasons);
+	buf_free(&code);
+	scan_file_free(&file);
+}
+
+/* setuptools' module must be the one beside distutils-precedence.pth, not one found earlier. */
+static void check_distutils_hack(struct scan_finding *f, const char *module)
+{
+	char *site = scan_path_dir(f->path);
+	char *own = scan_path_join(site, "_distutils_hack/__init__.py");
+
+	if (strcmp(module, own) != 0) {
+		f->module_suspect = true;
+		if (f->floor < SCAN_MEDIUM)
+			f->floor = SCAN_MEDIUM;
+		scan_finding_reason(f, "_distutils_hack resolves to %s, which shadows setuptools' %s",
+				    module, own);
+	}
+	free(own);
+	free(site);
+}
+
+struct follow {
+	struct site_walk *w;
+	struct scan_finding *f;
+};
+
+/* One imported name: resolved as the interpreter would at that point of the start-up. */
+static bool follow_one(const char *name, size_t len, void *arg)
+{
+	struct follow *c = arg;
+	const char *dot = memchr(name, '.', len);
+	char *top = xstrndup(name, dot ? (size_t)(dot - name) : len);
+	size_t at = 0;
+	char *module = scan_module_resolve(c->w->ctx, c->w->interp, &c->w->path, top, &at);
+
+	/* The interpreter's own standard library is not judged: it defines every primitive. */
+	if (module != NULL && at >= c->w->nstd) {
+		if (strcmp(top, "_distutils_hack") == 0)
+			check_distutils_hack(c->f, module);
+		judge_module(c->w, c->f, top, module);
+	}
+	free(module);
+	free(top);
+	return true;
+}
+
+/*
+ * Follows the modules an executed line names, one level: `import a, b`
+ * statements and __import__('name') calls (setuptools' line uses the latter).
+ */
+static void follow_imports(struct site_walk *w, struct scan_finding *f, const char *text, size_t len)
+{
+	struct follow c = { w, f };
+	const char *p = text, *end = text + len;
+
+	scan_pth_each_import(text, len, follow_one, &c);
+	while ((p = memmem(p, (size_t)(end - p), "__import__(", 11)) != NULL) {
+		const char *q = p + 11, *e;
+
+		p = q;
+		if (q >= end || (*q != '\'' && *q != '"'))
+			continue;
+		e = memchr(q + 1, *q, (size_t)(end - q - 1));
+		if (e != NULL && e > q + 1)
+			follow_one(q + 1, (size_t)(e - q - 1), &c);
+	}
+}
+
+/*
  * An executed line: who runs it, and whether it stops the file (an import
  * that no folder on sys.path can satisfy, a bare raise) or the start-up.
  */
@@ -324,6 +437,7 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 		scan_finding_reason(f, "ends the interpreter (sys.exit or the like): every start of the "
 				    "interpreters listed fails (\"Fatal Python error: init_import_site\")");
 		w->fatal = true;
+		w->fatal_at = xstrdup(f->path);
 		return;
 	}
 	if (effect == SCAN_EFFECT_RAISES) {
@@ -337,6 +451,7 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 				    "for %s: it raises, and the lines after it in this file do not run "
 				    "(before 3.15)", (int)check.missing_len, check.missing, w->in->version);
 	}
+	follow_imports(w, f, l->text, l->len);
 	if (changes_imports(l->text, l->len))
 		w->hooked = true;
 }
@@ -567,6 +682,8 @@ static void process_pth(struct site_walk *w, const char *site, const char *name,
 		}
 		if (t.decode_error) {
 			w->fatal = true;
+			if (w->fatal_at == NULL) /* a line before the bad byte may have exited already */
+				w->fatal_at = xstrdup(path);
 			note_rest(w, path, pf, &t, upto, CAUSE_DECODE);
 		}
 	}
@@ -637,7 +754,7 @@ static size_t walk_sites(const struct scan_interp *in, const char *user_site, co
 static void run_walk(struct scan_ctx *ctx, size_t i, const char *user_site)
 {
 	const struct scan_interp *in = &ctx->interps[i];
-	struct site_walk w = { ctx, i, in, { NULL, 0, 0 }, false, false, 0 };
+	struct site_walk w = { ctx, i, in, { NULL, 0, 0 }, false, NULL, false, 0, 0 };
 	const char **sites = xcalloc(in->nsite_dirs + 1, sizeof(*sites));
 	size_t nsites = walk_sites(in, user_site, sites);
 
@@ -652,13 +769,22 @@ static void run_walk(struct scan_ctx *ctx, size_t i, const char *user_site)
 		scan_syspath_add(&w.path, dynload);
 		free(dynload);
 	}
+	w.nstd = w.path.n;
 	for (size_t s = 0; s < nsites && !w.fatal; s++) {
 		process_site(&w, sites[s], s < in->venv_sites);
 		if (w.fatal)
 			note_after_fatal(&w, sites + s, nsites - s);
 	}
-	if (!w.fatal)
-		scan_customize(ctx, i, &w.path, in->user_site);
+	/*
+	 * Behind a start-breaking hook the customize modules do not run yet, but
+	 * removing that hook makes them run: they are searched on the sys.path
+	 * the start-up would reach (every site folder; path lines of the files
+	 * not processed are not known) and marked as blocked.
+	 */
+	for (size_t s = 0; w.fatal && s < nsites; s++)
+		scan_syspath_add(&w.path, sites[s]);
+	scan_customize(ctx, i, &w.path, in->user_site, w.fatal_at);
+	free(w.fatal_at);
 	free(sites);
 	scan_syspath_free(&w.path);
 }

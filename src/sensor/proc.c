@@ -24,6 +24,7 @@ struct cache_entry {
 	bool used;
 	uint64_t start_ticks;
 	uint64_t verified_batch; /* the batch in which the process was last seen alive */
+	uint64_t cmdline_hash;   /* of the raw /proc/PID/cmdline read with `proc` */
 	struct sensor_process proc;
 };
 
@@ -34,6 +35,7 @@ struct user_entry {
 
 struct sensor_procs {
 	struct cache_entry *cache;
+	char *cmdline;          /* SENSOR_PROC_CMDLINE_MAX bytes, reused by every read */
 	struct sensor_process scratch;  /* the unresolved record handed out */
 	struct user_entry users[USER_CACHE_MAX];
 	size_t nusers;
@@ -69,8 +71,8 @@ bool sensor_proc_parse_stat(const char *text, size_t len, struct sensor_proc_sta
 
 	/* After ") ": field 3 (state) is index 0, ppid (4) is 1, starttime (22) is 19. */
 	p = close + 2;
-	if (sscanf(p, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &out->ppid, &start) != 2)
+	if (sscanf(p, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &out->state, &out->ppid, &start) != 3)
 		return false;
 	out->start_ticks = start;
 	return true;
@@ -175,16 +177,34 @@ static char *read_exe(int32_t pid)
 	return xstrndup(target, (size_t)n);
 }
 
-static void read_args(struct sensor_process *proc)
+/* FNV-1a (64 bit) of the bytes read and their count; 0 when unreadable. */
+static uint64_t hash_bytes(const char *text, ssize_t n)
 {
-	char *text = xmalloc(SENSOR_PROC_CMDLINE_MAX);
-	ssize_t n = read_proc(proc->pid, "cmdline", text, SENSOR_PROC_CMDLINE_MAX);
+	uint64_t h = 14695981039346656037ULL;
+
+	if (n < 0)
+		return 0;
+	for (ssize_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+	return h ^ (uint64_t)n;
+}
+
+/* Reads /proc/PID/cmdline into procs->cmdline; returns the length or -1. */
+static ssize_t read_cmdline(struct sensor_procs *procs, int32_t pid)
+{
+	return read_proc(pid, "cmdline", procs->cmdline, SENSOR_PROC_CMDLINE_MAX);
+}
+
+/* Sets proc's arguments; returns the hash of what was read. */
+static uint64_t read_args(struct sensor_procs *procs, struct sensor_process *proc)
+{
+	ssize_t n = read_cmdline(procs, proc->pid);
 
 	if (n > 0) {
-		sensor_proc_set_args(proc, text, (size_t)n);
+		sensor_proc_set_args(proc, procs->cmdline, (size_t)n);
 		proc->args_truncated = n == SENSOR_PROC_CMDLINE_MAX;
 	}
-	free(text);
+	return hash_bytes(procs->cmdline, n);
 }
 
 static int64_t read_euid(int32_t pid)
@@ -277,6 +297,7 @@ struct sensor_procs *sensor_procs_new(void)
 	struct sensor_procs *procs = xcalloc(1, sizeof(*procs));
 
 	procs->cache = xcalloc(SENSOR_PROC_CACHE_SIZE, sizeof(*procs->cache));
+	procs->cmdline = xmalloc(SENSOR_PROC_CMDLINE_MAX);
 	procs->boot_ms = read_boot_ms();
 	procs->ticks_per_second = sysconf(_SC_CLK_TCK);
 	process_clear(&procs->scratch);
@@ -288,14 +309,16 @@ static bool still_alive(int pidfd)
 	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }
 
-/* Reads everything but the stat line into `proc`, whose pid is set. */
-static void fill(struct sensor_procs *procs, struct sensor_process *proc,
+/* Reads everything but the stat line into e->proc, whose pid is set. */
+static void fill(struct sensor_procs *procs, struct cache_entry *e,
 		 const struct sensor_proc_stat *st)
 {
+	struct sensor_process *proc = &e->proc;
+
 	proc->resolved = true;
 	proc->name = xstrdup(st->comm);
 	proc->executable = read_exe(proc->pid);
-	read_args(proc);
+	e->cmdline_hash = read_args(procs, proc);
 	proc->ppid = st->ppid;
 	read_parent(proc, st->start_ticks);
 	proc->uid = read_euid(proc->pid);
@@ -313,6 +336,63 @@ static const struct sensor_process *unresolved(struct sensor_procs *procs, int32
 	return &procs->scratch;
 }
 
+/* A zombie (Z) or a dying task (X) has lost its executable and arguments. */
+static bool exited(const struct sensor_proc_stat *st)
+{
+	return st->state == 'Z' || st->state == 'X';
+}
+
+/*
+ * Whether the cached details of e still hold for its process: an exec or a
+ * setuid keeps pid, start time and often the name, so the executable, the
+ * effective uid and the whole command line are compared again.
+ */
+static bool still_same(struct sensor_procs *procs, const struct cache_entry *e)
+{
+	int32_t pid = e->proc.pid;
+	char *exe = read_exe(pid);
+	bool same = exe == NULL ? e->proc.executable == NULL
+				: e->proc.executable != NULL && strcmp(exe, e->proc.executable) == 0;
+
+	free(exe);
+	if (!same || read_euid(pid) != e->proc.uid)
+		return false;
+	return hash_bytes(procs->cmdline, read_cmdline(procs, pid)) == e->cmdline_hash;
+}
+
+/* Reads the process into e unless e already holds it, unchanged; true on a hit. */
+static bool load(struct sensor_procs *procs, struct cache_entry *e, int32_t pid,
+		 const struct sensor_proc_stat *st)
+{
+	bool hit = e->used && e->proc.pid == pid && e->start_ticks == st->start_ticks &&
+		   strcmp(e->proc.name, st->comm) == 0;
+
+	if (hit && still_same(procs, e))
+		return true;
+	procs->stats.revalidated += hit;
+	process_clear(&e->proc);
+	e->used = false;
+	e->proc.pid = pid;
+	fill(procs, e, st);
+	return false;
+}
+
+/*
+ * Whether what was read belongs to a live process. Checked after the read:
+ * alive now means the pid was the writer's all along. A process without an
+ * executable may have turned into a zombie during the read: stat tells.
+ */
+static bool read_was_live(const struct cache_entry *e, int pidfd)
+{
+	struct sensor_proc_stat st;
+
+	if (!still_alive(pidfd))
+		return false;
+	if (e->proc.executable != NULL)
+		return true;
+	return read_stat(e->proc.pid, &st) && !exited(&st);
+}
+
 const struct sensor_process *sensor_procs_lookup(struct sensor_procs *procs, int32_t pid,
 						 int pidfd, uint64_t batch)
 {
@@ -323,23 +403,16 @@ const struct sensor_process *sensor_procs_lookup(struct sensor_procs *procs, int
 	procs->stats.lookups++;
 	if (pidfd < 0)
 		return unresolved(procs, pid);
+	/* Events of one read share one look at /proc: the first one checked the entry. */
 	if (e->used && e->proc.pid == pid && e->verified_batch == batch) {
 		procs->stats.cache_hits++;
 		return &e->proc;
 	}
-	if (!read_stat(pid, &st))
+	if (!read_stat(pid, &st) || exited(&st))
 		return unresolved(procs, pid);
 
-	hit = e->used && e->proc.pid == pid && e->start_ticks == st.start_ticks &&
-	      strcmp(e->proc.name, st.comm) == 0;
-	if (!hit) {
-		process_clear(&e->proc);
-		e->used = false;
-		e->proc.pid = pid;
-		fill(procs, &e->proc, &st);
-	}
-	/* Read first, then checked: alive now means the pid was the writer's all along. */
-	if (!still_alive(pidfd)) {
+	hit = load(procs, e, pid, &st);
+	if (!read_was_live(e, pidfd)) {
 		process_clear(&e->proc);
 		e->used = false;
 		return unresolved(procs, pid);
@@ -365,6 +438,7 @@ void sensor_procs_free(struct sensor_procs *procs)
 	for (size_t i = 0; i < procs->nusers; i++)
 		free(procs->users[i].name);
 	process_clear(&procs->scratch);
+	free(procs->cmdline);
 	free(procs->cache);
 	free(procs);
 }

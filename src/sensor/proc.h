@@ -9,10 +9,21 @@
  * because the writer was already gone, the event keeps the pid and is
  * marked as not resolved. A reused pid is never taken for the writer.
  *
- * Details that do not change while a process runs its program (name,
- * executable, arguments, parent, user) are cached by pid, start time and
- * name, so that a process writing many files is read once; the name is in
- * the key because an exec keeps the pid and start time.
+ * Details of a process (name, executable, arguments, parent, user) are
+ * cached by pid, start time and name, so that a process writing many files
+ * is read in full once. An exec keeps the pid and start time, and setuid
+ * keeps the name too, so a cache hit is checked once per read of the queue
+ * before it is used: the executable link, the effective uid (from
+ * /proc/PID/status) and a hash of the whole /proc/PID/cmdline are read
+ * again, and any difference re-reads everything. The cost is five small
+ * system calls' worth of /proc reads (readlink, and open/read/close of two
+ * files) per writer and batch instead of the full read's ten; the benefit
+ * is that an exec of the same program with other arguments, or a drop of
+ * privileges, is never reported with the old details.
+ *
+ * A process that has exited but not yet been reaped (a zombie, state Z)
+ * still answers pidfd_send_signal, yet its executable and arguments are
+ * gone: it is reported as not resolved, like one already reaped.
  *
  * What /proc shows is the process as it is when the event is read: a
  * process that ran another program (exec) after writing shows the new one.
@@ -52,6 +63,7 @@ struct sensor_process {
 /* The fields of /proc/PID/stat the sensor uses. */
 struct sensor_proc_stat {
 	char comm[64];
+	char state;             /* R, S, D, Z (zombie), X (dead), ... */
 	int32_t ppid;
 	uint64_t start_ticks;   /* clock ticks after boot */
 };
@@ -59,7 +71,8 @@ struct sensor_proc_stat {
 struct sensor_procs_stats {
 	uint64_t lookups;
 	uint64_t cache_hits;
-	uint64_t unresolved;    /* gone before it could be read */
+	uint64_t unresolved;    /* gone (reaped or a zombie) before it could be read */
+	uint64_t revalidated;   /* cache hits found changed (exec, setuid) and read again */
 };
 
 struct sensor_procs;

@@ -248,10 +248,111 @@ def allow_and_baseline(sitewatch, root, dist, tmp):
 def usage_and_table(sitewatch, root):
     proc = scan(sitewatch, "--root", root, "--format", "table", "--fail-on", "critical")
     check(proc.returncode == 1 and proc.stdout.startswith("VERDICT"), "the table has a header; --fail-on critical")
+    # A name that would erase its own row on a terminal, and one that is not UTF-8.
+    dist = os.path.join(root, "usr/lib/python3/dist-packages").encode()
+    names = [dist + b"/esc\x1b[2K\r.pth", dist + b"/latin\xe9.pth"]
+    for name in names:
+        write(name, "import os; os.system('id')  # \x1b[8m\n")
+    proc = subprocess.run([sitewatch, "scan", "--root", root, "--format", "table"], capture_output=True,
+                          timeout=120)
+    out = proc.stdout
+    check(b"\x1b" not in out and b"\r" not in out and b"\xe9" not in out,
+          "the table holds no control character and no byte that is not UTF-8")
+    check(b"esc\\x1b[2K\\x0d.pth:1" in out and b"latin\\xe9.pth:1" in out,
+          "the table shows control and non-UTF-8 bytes of a name as \\xNN")
+    for name in names:
+        os.unlink(name)
     proc = scan(sitewatch, "--root", root, "--fail-on", "nonsense")
     check(proc.returncode == 2 and "--fail-on" in proc.stderr, "a bad --fail-on is a usage error")
     proc = scan(sitewatch, "--root", os.path.join(root, "absent"))
     check(proc.returncode == 2, "an absent --root is fatal")
+
+
+def as_unprivileged(cmd):
+    """cmd run as nobody when this test runs as root (root reads every folder), else as is."""
+    if os.geteuid() != 0:
+        return cmd
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+
+
+def silent_truncation(sitewatch, tmp):
+    """Folders that scan cannot see into are findings, never silently dropped."""
+    root = os.path.join(tmp, "truncated")
+    write(os.path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n")
+    deep = os.path.join(root, "srv/a/b/c/d/e/f/g/h/i/venv")
+    write(os.path.join(deep, "pyvenv.cfg"), "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.4\n")
+    write(os.path.join(deep, "bin/python"), b"")
+    write(os.path.join(deep, "lib/python3.11/site-packages/deep.pth"), "import os; os.system('deep')\n")
+    proc = scan(sitewatch, "--root", root, "--format", "json", "--no-env")
+    doc = json.loads(proc.stdout)
+    capped = find(doc["findings"], "/srv/a/b/c/d/e/f/g/h", "error")
+    check(capped and capped[0]["verdict"] == "info" and "--max-depth" in capped[0]["reason"],
+          "a folder where --max-depth stops the search is reported with the option (got %s)" % capped)
+    check(doc["stats"]["errors"] >= 1, "the depth cap is counted in the summary's errors")
+    doc = json.loads(scan(sitewatch, "--root", root, "--format", "json", "--no-env", "--max-depth", "12").stdout)
+    check(find(doc["findings"], "/srv/a/b/c/d/e/f/g/h/i/venv/lib/python3.11/site-packages/deep.pth", "pth"),
+          "a higher --max-depth finds the deep venv")
+
+    write(os.path.join(root, "usr/bin/python3.11"), b"", 0o755)
+    write(os.path.join(root, "usr/lib/python3.11/site.py"), SITE_PY)
+    dist = os.path.join(root, "usr/lib/python3/dist-packages")
+    write(os.path.join(dist, "secret.pth"), "import os; os.system('id')\n")
+    os.chmod(dist, 0o700)
+    for folder in (tmp, root):
+        os.chmod(folder, 0o755)
+    cmd = as_unprivileged([sitewatch, "scan", "--root", root, "--format", "json", "--no-env"])
+    if cmd is None:
+        print("skip an unreadable site folder: running as root without setpriv")
+        return
+    doc = json.loads(subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout)
+    denied = find(doc["findings"], "/usr/lib/python3/dist-packages", "error")
+    check(denied and "cannot be listed" in denied[0]["reason"] and doc["stats"]["errors"] >= 1,
+          "an unreadable site folder is an error finding, counted in the summary (got %s)" % denied)
+
+
+def blocked_customize(sitewatch, tmp):
+    """A customize module behind a start-breaking .pth is listed, marked and rated as if it ran."""
+    for case, pth in (("exit", "import sys; sys.exit(0)\n"), ("badutf8", b"import os\n\xff\n")):
+        root = os.path.join(tmp, "blocked-" + case)
+        site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+        write(os.path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n")
+        write(os.path.join(root, "opt/v/pyvenv.cfg"),
+              "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.4\n")
+        write(os.path.join(root, "opt/v/bin/python"), b"")
+        write(os.path.join(site, "aaa.pth"), pth)
+        write(os.path.join(site, "sitecustomize.py"), "import os; os.system('x')\n")
+        fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+        custom = find(fs, "/opt/v/lib/python3.11/site-packages/sitecustomize.py", "sitecustomize")
+        check(custom and custom[0]["verdict"] == "high" and not custom[0]["interpreters"] and
+              "would run once the breaking hook /opt/v/lib/python3.11/site-packages/aaa.pth is removed"
+              in custom[0]["reason"],
+              "a sitecustomize behind a %s .pth is listed as blocked and rated as if it ran (got %s)"
+              % (case, custom))
+
+
+def followed_imports(sitewatch, root, dist):
+    """The module an executed import line names is judged with the line."""
+    write(os.path.join(dist, "helper.pth"), "import sitewatch_helper\n")
+    write(os.path.join(dist, "sitewatch_helper.py"), "import os; os.system('payload')\n")
+    write(os.path.join(dist, "_distutils_hack/__init__.py"), "import sys\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    d = "/usr/lib/python3/dist-packages/"
+    helper = find(fs, d + "helper.pth", "pth")
+    check(helper and helper[0]["verdict"] == "high" and
+          "imports sitewatch_helper from %ssitewatch_helper.py: starts processes" % d in helper[0]["reason"],
+          "a .pth importing a payload module lists the module and its reasons (got %s)" % helper)
+    benign = find(fs, d + "distutils-precedence.pth", "pth")
+    check(benign and benign[0]["verdict"] == "benign", "setuptools' line with its own module is benign")
+    # Debian reads /usr/local/lib/python3.11/dist-packages before /usr/lib/python3/dist-packages.
+    write(os.path.join(root, "usr/local/lib/python3.11/dist-packages/_distutils_hack.py"),
+          "import os; os.system('shadow')\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    shadowed = find(fs, d + "distutils-precedence.pth", "pth")
+    check(shadowed and shadowed[0]["verdict"] == "high" and "shadows setuptools'" in shadowed[0]["reason"],
+          "a _distutils_hack.py in an earlier site folder makes setuptools' line not benign (got %s)" % shadowed)
 
 
 def machine_scan(sitewatch):
@@ -279,6 +380,9 @@ def main():
         usage_and_table(sitewatch, root)
         explicit_paths(sitewatch, root)
         allow_and_baseline(sitewatch, root, dist, tmp)
+        silent_truncation(sitewatch, tmp)
+        blocked_customize(sitewatch, tmp)
+        followed_imports(sitewatch, root, dist)
         machine_scan(sitewatch)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -324,6 +324,70 @@ class Watch(unittest.TestCase):
         self.assertGreaterEqual(sensor.stat("unresolved processes"), 2)
         self.assertGreaterEqual(sensor.stat("events without a folder"), 2)
 
+    # -- a cached process that ran another program or changed its user --
+
+    def test_exec_and_setuid_refresh_the_process(self):
+        f = self.folder("refresh")
+        with open(f + "/kept.txt", "w") as out:
+            out.write("before\n")
+        sensor = Sensor(f)
+        try:
+            # The same program again with other arguments: pid, start time and name stay.
+            second = LINGER_PY + f"open({f + '/second.txt'!r}, 'w').write('b')\n" \
+                f"linger({sensor.events_path!r}, 'second.txt')\n"
+            p_exec = python_writer(sensor, f"open({f + '/first.txt'!r}, 'w').write('a')\n"
+                                   f"linger({sensor.events_path!r}, 'first.txt')\n"
+                                   f"os.execv({PY!r}, [{PY!r}, '-c', {second!r}, 'again'])",
+                                   "second.txt")
+            # Privileges dropped between two writes: only the user changes.
+            p_setuid = python_writer(sensor, f"open({f + '/asroot.txt'!r}, 'w').write('a')\n"
+                                     f"linger({sensor.events_path!r}, 'asroot.txt')\n"
+                                     f"kept = open({f + '/kept.txt'!r}, 'a')\n"
+                                     f"events = open({sensor.events_path!r})\n"
+                                     "os.setresgid(65534, 65534, 65534)\n"
+                                     "os.setresuid(65534, 65534, 65534)\n"
+                                     "kept.write('c'); kept.close()\n"
+                                     # The test folder is closed to nobody: wait on a reader opened before.
+                                     "seen = ''\n"
+                                     "while 'kept.txt' not in seen: seen += events.read(); time.sleep(0.02)\n"
+                                     "os._exit(0)\n",
+                                     "kept.txt")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        by_name = {field(e, "file.name"): e for e in sensor.events()}
+        self.assertEqual(field(by_name["first.txt"], "process.pid"), p_exec)
+        self.assertEqual(field(by_name["second.txt"], "process.pid"), p_exec)
+        self.assertEqual(len(field(by_name["first.txt"], "process.args")), 3)
+        self.assertEqual(field(by_name["second.txt"], "process.args")[-1], "again")
+        self.assertEqual(field(by_name["asroot.txt"], "user.id"), "0")
+        self.assertEqual(field(by_name["kept.txt"], "process.pid"), p_setuid)
+        self.assertEqual(field(by_name["kept.txt"], "user.id"), "65534")
+
+    def test_zombie_writer_is_not_resolved(self):
+        f = self.folder("zombie")
+        sensor = Sensor(f)
+        try:
+            # The writer exits while the sensor cannot read; it stays unreaped (a zombie).
+            sensor.send(signal.SIGSTOP)
+            pid = os.fork()
+            if pid == 0:
+                with open(f + "/z.txt", "w") as out:
+                    out.write("z")
+                os._exit(0)
+            wait_for(lambda: open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z",
+                     "the writer to become a zombie")
+            sensor.send(signal.SIGCONT)
+            wait_for(lambda: any(field(e, "file.name") == "z.txt" for e in sensor.events()),
+                     "the zombie's event")
+            os.waitpid(pid, 0)
+        finally:
+            sensor.send(signal.SIGCONT)
+            self.assertEqual(sensor.stop(), 0)
+        z = [e for e in sensor.events() if field(e, "file.name") == "z.txt"][0]
+        self.assertEqual(field(z, "process.pid"), pid)
+        self.assertFalse(field(z, "sitewatch.process.resolved"))
+        self.assertIsNone(field(z, "process.name"))
+
     # -- the T1546.018 tests, the rule's own test and a benign install --
 
     def python_env(self, f):
@@ -538,6 +602,46 @@ class Watch(unittest.TestCase):
                     self.assertIn("the fanotify queue overflowed", sensor.stderr())
                     self.assertIn("--unlimited-queue", sensor.stderr())
                     self.assertGreaterEqual(sensor.stat("queue overflows"), 1)
+
+    def test_full_disk_keeps_watching(self):
+        f = self.folder("diskfull")
+        site = f + "/lib/python3.11/site-packages"
+        os.makedirs(site)
+        full = f + "/full"
+        os.makedirs(full)
+        # A small filesystem of the test's own for the events, filled to the last block.
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "sitewatch-test", full], check=True)
+        try:
+            try:
+                with open(full + "/filler", "wb") as filler:
+                    filler.write(b"x" * 65536)
+            except OSError:
+                pass
+            sensor = Sensor(f, "--events-out", full + "/events.ndjson")
+            sensor.events_path = full + "/events.ndjson"
+            try:
+                def hook(name):
+                    code = LINGER_PY + f"open({site + '/' + name!r}, 'w').write('import os')\n" \
+                        f"linger({sensor.alerts_path!r}, {name!r})\n"
+                    self.assertEqual(subprocess.run([PY, "-c", code], timeout=WAIT * 2).returncode, 0)
+                hook("one.pth")
+                wait_for(lambda: "writing to " + full in sensor.stderr(), "the write failure")
+                hook("two.pth")
+                self.assertIsNone(sensor.proc.poll(), "the sensor stopped on a full disk")
+                os.unlink(full + "/filler")
+                python_writer(sensor, f"open({f + '/three.txt'!r}, 'w').close()", "three.txt")
+            finally:
+                code = sensor.stop()
+            # Every line is whole JSON again: a line cut by the full disk was ended.
+            written = [field(e, "file.name") for e in sensor.events()]
+        finally:
+            subprocess.run(["umount", full], check=True)
+        self.assertEqual(code, 0)
+        self.assertIn("three.txt", written)
+        names = [field(e, "file.name") for e, _ in alert_events(sensor.alerts())]
+        self.assertEqual(names, ["one.pth", "two.pth"])
+        self.assertEqual(sensor.stderr().count("writing to " + full), 1)
+        self.assertGreaterEqual(sensor.stat("failed writes"), 1)
 
     def test_filesystem_that_cannot_be_marked(self):
         f = self.folder("ramfs")

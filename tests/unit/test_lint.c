@@ -96,6 +96,9 @@ static void test_suggest(void **state)
 	assert_string_equal(nearest("process.sha256"), "process.hash.sha256");
 	assert_string_equal(nearest("file.extention"), "file.extension");
 	assert_string_equal(nearest("parent.executable"), "process.parent.executable");
+	/* Two neighbouring letters swapped count as one edit. */
+	assert_string_equal(nearest("host.nmae"), "host.name");
+	assert_string_equal(nearest("process.ipd"), "process.pid");
 	assert_null(nearest("myapp.request_id"));
 	assert_null(nearest("x"));
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "scan/scan.h"
 #include "scan/scan_allow.h"
 #include "scan/scan_catalog.h"
 #include "scan/scan_hash.h"
@@ -222,6 +223,18 @@ static void allowlist(void **state)
 	scan_allow_free(&a);
 }
 
+/* The table must never hand a terminal a control sequence taken from a file name. */
+static void table_escapes(void **state)
+{
+	static const char name[] = "esc\x1b[2K\r\xe9\xc2\x9b\\x \xc3\xa9.pth";
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(scan_table_text(&b, name, sizeof(name) - 1), 4);
+	assert_string_equal(b.data, "esc\\x1b[2K\\x0d\\xe9\\xc2\\x9b\\\\x \xc3\xa9.pth");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +244,7 @@ int main(void)
 		cmocka_unit_test(catalogue),
 		cmocka_unit_test(digests),
 		cmocka_unit_test(allowlist),
+		cmocka_unit_test(table_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
