@@ -374,6 +374,9 @@ static void log_stats(const struct watch *w, const char *when)
 		w->suppress ? suppress_stats(w->suppress)->suppressed : 0, st->unresolved_processes,
 		st->overflows, st->unknown_folders, st->filesystems,
 		w->alerts.failures + w->events.failures);
+	if (st->unnamed > 0)
+		fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " events whose folder could not be "
+			"named (not reported, since --path cannot be checked)\n", when, st->unnamed);
 	if (st->pending_full > 0 || st->malformed > 0)
 		fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " creations not paired with their close "
 			"(cap of waiting creations hit), %" PRIu64 " undecodable records\n", when,

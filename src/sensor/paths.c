@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -103,9 +104,14 @@ static void remember(struct sensor_paths *p, const char *key, size_t klen, const
 	}
 }
 
-/* Names an open folder through /proc/self/fd; false when it is unlinked. */
+/*
+ * Names an open folder through /proc/self/fd; false when it is unlinked.
+ * The kernel appends " (deleted)" to the name of a removed folder, but a
+ * live folder may be named so too: a removed folder has no links left.
+ */
 static bool name_fd(int fd, struct buf *out)
 {
+	struct stat st;
 	char link[64];
 	char target[4096];
 	ssize_t n;
@@ -115,7 +121,8 @@ static bool name_fd(int fd, struct buf *out)
 	n = readlink(link, target, sizeof(target));
 	if (n <= 0 || (size_t)n == sizeof(target) || target[0] != '/')
 		return false;
-	if ((size_t)n > suffix && memcmp(target + n - suffix, DELETED_SUFFIX, suffix) == 0)
+	if ((size_t)n > suffix && memcmp(target + n - suffix, DELETED_SUFFIX, suffix) == 0 &&
+	    (fstat(fd, &st) != 0 || st.st_nlink == 0))
 		return false;
 	buf_append(out, target, (size_t)n);
 	return true;
@@ -138,21 +145,33 @@ static int open_dir(struct sensor_paths *p, const struct sensor_fan_dir *dir)
 	return open_by_handle_at(fs->fd, &h.fh, O_PATH | O_CLOEXEC);
 }
 
+/* ESTALE and ENOENT mean the folder is gone, which is expected. */
+static bool folder_gone(int err)
+{
+	return err == ESTALE || err == ENOENT;
+}
+
 /*
- * ESTALE and ENOENT mean the folder is gone, which is expected. Anything
- * else (EPERM without CAP_DAC_READ_SEARCH) would hide every path, so it is
- * reported once.
+ * Any other failure would hide every path of a filesystem, so it is
+ * reported once, with its cause.
  */
 static void warn_open_error(struct sensor_paths *p, const struct sensor_fan_dir *dir, int err)
 {
 	struct sensor_fs *fs = find_fs(p, dir->fsid);
 
-	if (err == ESTALE || err == ENOENT || p->warned)
+	if (folder_gone(err) || p->warned)
 		return;
 	p->warned = true;
-	diag_warn("cannot open folders by their handle on the filesystem at %s (%s): events there "
-		  "are reported without their folder; the sensor needs CAP_DAC_READ_SEARCH",
-		  fs ? fs->where : "(not marked)", strerror(err));
+	if (fs == NULL)
+		diag_warn("cannot name the folders of events on a filesystem whose folder could not "
+			  "be opened at start (see the warning above); %s", p->unnamed_fate);
+	else if (err == EPERM)
+		diag_warn("cannot open folders by their handle on the filesystem at %s: the sensor "
+			  "lacks CAP_DAC_READ_SEARCH; run it as root with that capability; %s",
+			  fs->where, p->unnamed_fate);
+	else
+		diag_warn("cannot open folders by their handle on the filesystem at %s (%s); %s",
+			  fs->where, strerror(err), p->unnamed_fate);
 }
 
 void sensor_paths_next_batch(struct sensor_paths *p)
@@ -204,10 +223,13 @@ enum sensor_path_state sensor_paths_resolve(struct sensor_paths *p,
 			close(fd);
 		return SENSOR_PATH_LIVE;
 	}
-	if (fd >= 0)
+	if (fd >= 0) {
 		close(fd);
-	else
+	} else if (!folder_gone(errno)) {
 		warn_open_error(p, dir, errno);
+		buf_clear(out);
+		return SENSOR_PATH_UNNAMED;
+	}
 
 	buf_clear(out);
 	known = klen > 0 ? strmap_get(&p->known, key, klen) : NULL;

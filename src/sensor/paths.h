@@ -5,8 +5,11 @@
  * it; open_by_handle_at() opens the event's directory through that folder
  * and /proc/self/fd names it, as seen from the sensor's mount namespace at
  * the time of reading. A directory removed before the event is read can no
- * longer be opened: its last path seen by the sensor is used, and when
- * there is none the event keeps its name without a folder.
+ * longer be opened (or, still cached, has no links left): its last path
+ * seen by the sensor is used, and when there is none the event keeps its
+ * name without a folder. Removal is decided from the folder itself, never
+ * from the " (deleted)" the kernel appends to the name, which a live folder
+ * may also carry.
  *
  * Ownership: struct sensor_paths owns the folder descriptors and the
  * last-known paths; sensor_paths_free() closes and frees them. A resolved
@@ -30,6 +33,8 @@ enum sensor_path_state {
 	SENSOR_PATH_LIVE,        /* the folder was opened now */
 	SENSOR_PATH_LAST_KNOWN,  /* the folder is gone; its last path seen */
 	SENSOR_PATH_UNKNOWN,     /* the folder is gone and was never seen */
+	SENSOR_PATH_UNNAMED,     /* the folder could not be opened (no privilege, no
+				  * folder of its filesystem): where it is is unknown */
 };
 
 struct sensor_fs {
@@ -44,6 +49,7 @@ struct sensor_paths {
 	struct strmap known;     /* fsid + handle -> malloc'd folder path */
 	uint64_t known_resets;   /* times the table was full and emptied */
 	bool warned;             /* a failure other than "folder gone" was reported */
+	const char *unnamed_fate; /* for that warning: what happens to such events */
 	/* The last folder opened in this batch: events of a batch mostly share one. */
 	uint64_t batch, memo_batch;
 	struct buf memo_key, memo_path;

@@ -155,9 +155,16 @@ static bool mark_paths(struct sensor *s, const struct sensor_options *opts, bool
 	s->paths = xcalloc(opts->npaths, sizeof(*s->paths));
 	for (size_t i = 0; i < opts->npaths && !*fatal; i++) {
 		char *real = realpath(opts->paths[i], NULL);
+		struct stat st;
 
 		if (real == NULL) {
 			diag_error("invalid value '%s' for --path: %s", opts->paths[i], strerror(errno));
+			return false;
+		}
+		if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			diag_error("invalid value '%s' for --path: not a folder; give the folder whose "
+				   "events to report", opts->paths[i]);
+			free(real);
 			return false;
 		}
 		s->paths[s->npaths++] = real;
@@ -199,6 +206,10 @@ struct sensor *sensor_open(const struct sensor_options *opts)
 	}
 	s = sensor_alloc();
 	s->unlimited_queue = opts->unlimited_queue;
+	s->dirs.unnamed_fate = opts->npaths > 0
+		? "with --path such events cannot be placed, so they are not reported; the stats "
+		  "count them as \"events whose folder could not be named\""
+		: "events there are reported without their folder";
 	s->fan_fd = sensor_fan_open(opts->unlimited_queue, &err);
 	if (s->fan_fd < 0) {
 		report_fault(&err, "cannot start fanotify");
@@ -233,10 +244,18 @@ static bool under(const char *path, size_t len, const char *root)
 	return len >= n && memcmp(path, root, n) == 0 && (len == n || path[n] == '/');
 }
 
-/* An event whose folder is unknown is kept, because nothing shows it is outside. */
+/*
+ * An event whose folder is gone and was never seen is kept, because nothing
+ * shows it is outside. One whose folder could not be opened at all (no
+ * privilege) is not: with --path, that would report the whole filesystem.
+ */
 static bool wanted(const struct sensor *s, const struct sensor_name *n, struct buf *scratch)
 {
-	if (s->npaths == 0 || n->dir == NULL)
+	if (s->npaths == 0)
+		return true;
+	if (n->dir_state == SENSOR_PATH_UNNAMED)
+		return false;
+	if (n->dir == NULL)
 		return true;
 	buf_clear(scratch);
 	sensor_name_path(scratch, n);
@@ -245,6 +264,15 @@ static bool wanted(const struct sensor *s, const struct sensor_name *n, struct b
 			return true;
 	}
 	return false;
+}
+
+/* Counts an event that was not reported: outside --path, or not placeable. */
+static void count_dropped(struct sensor *s, const struct sensor_name *a, const struct sensor_name *b)
+{
+	if (a->dir_state == SENSOR_PATH_UNNAMED || (b != NULL && b->dir_state == SENSOR_PATH_UNNAMED))
+		s->stats.unnamed++;
+	else
+		s->stats.outside++;
 }
 
 /* ---- creations waiting for their close ---- */
@@ -329,7 +357,7 @@ static void emit(struct sensor *s, const struct emitter *out, enum sensor_action
 
 	if (original != NULL)
 		ev.original = *original;
-	if (file->dir_state == SENSOR_PATH_UNKNOWN)
+	if (file->dir_state == SENSOR_PATH_UNKNOWN || file->dir_state == SENSOR_PATH_UNNAMED)
 		s->stats.unknown_folders++;
 	buf_clear(&s->json);
 	sensor_ecs_write(&s->json, &ev);
@@ -340,9 +368,11 @@ static void emit(struct sensor *s, const struct emitter *out, enum sensor_action
 static void set_name(struct sensor_name *n, enum sensor_path_state state, const struct buf *dir,
 		     const struct sensor_fan_dir *rec)
 {
+	bool none = state == SENSOR_PATH_UNKNOWN || state == SENSOR_PATH_UNNAMED;
+
 	n->dir_state = state;
-	n->dir = state == SENSOR_PATH_UNKNOWN ? NULL : dir->data;
-	n->dir_len = state == SENSOR_PATH_UNKNOWN ? 0 : dir->len;
+	n->dir = none ? NULL : dir->data;
+	n->dir_len = none ? 0 : dir->len;
 	n->name = rec->name;
 	n->name_len = rec->name_len;
 }
@@ -397,7 +427,7 @@ static void handle_dirent(struct sensor *s, const struct sensor_fan_event *ev,
 	set_name(&name, sensor_paths_resolve(&s->dirs, &ev->dir, &s->path, both ? &dirfd : NULL),
 		 &s->path, &ev->dir);
 	if (!wanted(s, &name, &s->old_path)) {
-		s->stats.outside++;
+		count_dropped(s, &name, NULL);
 		if (dirfd >= 0)
 			close(dirfd);
 		return;
@@ -428,7 +458,7 @@ static void handle_rename(struct sensor *s, const struct sensor_fan_event *ev,
 	keep = wanted(s, &to, &scratch) || wanted(s, &from, &scratch);
 	buf_free(&scratch);
 	if (!keep) {
-		s->stats.outside++;
+		count_dropped(s, &to, &from);
 		return;
 	}
 

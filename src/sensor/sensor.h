@@ -38,6 +38,7 @@ struct sensor_stats {
 	uint64_t unknown_folders;  /* folder gone and never seen: no file.path */
 	uint64_t own;              /* the sensor's own file activity, ignored */
 	uint64_t outside;          /* outside every --path */
+	uint64_t unnamed;          /* dropped with --path: the folder could not be opened */
 	uint64_t malformed;        /* records that could not be decoded */
 	uint64_t pending_full;     /* creations not paired with their close: cap hit */
 	size_t filesystems;        /* marked */

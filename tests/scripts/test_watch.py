@@ -388,6 +388,19 @@ class Watch(unittest.TestCase):
         self.assertFalse(field(z, "sitewatch.process.resolved"))
         self.assertIsNone(field(z, "process.name"))
 
+    def test_live_folder_named_deleted(self):
+        f = self.folder("suffix")
+        odd = f + "/old (deleted)"
+        os.makedirs(odd)
+        sensor = Sensor(f)
+        try:
+            python_writer(sensor, f"open({odd + '/a.txt'!r}, 'w').close()", "a.txt")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        a = [e for e in sensor.events() if field(e, "file.name") == "a.txt"][0]
+        self.assertEqual(field(a, "file.path"), odd + "/a.txt")
+        self.assertIsNone(field(a, "sitewatch.file.directory_source"))
+
     # -- the T1546.018 tests, the rule's own test and a benign install --
 
     def python_env(self, f):
@@ -660,6 +673,40 @@ class Watch(unittest.TestCase):
         self.assertIn(f"cannot watch the filesystem at {f}/ram", err)
         self.assertIn("the other filesystems are still watched", err)
         self.assertIn("watching 1 filesystem;", err)
+
+    def test_path_without_folder_names(self):
+        f = self.folder("nocap")
+        inside, outside = f + "/in", f + "/out"
+        os.makedirs(inside)
+        os.makedirs(outside)
+        with open(f + "/plain.txt", "w") as out:
+            out.write("x")
+        r = run("watch", "--path", f + "/plain.txt")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not a folder", r.stderr)
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            self.skipTest("setpriv (util-linux) is not installed")
+        # Without CAP_DAC_READ_SEARCH no folder can be named, so --path cannot be checked.
+        events, err_path = f + "/events.ndjson", f + "/stderr.txt"
+        with open(err_path, "w") as err:
+            p = subprocess.Popen([setpriv, "--inh-caps=-all", "--bounding-set=-dac_read_search",
+                                  SITEWATCH, "watch", "--path", inside, "--events-out", events,
+                                  "-q", "any where true"], stdout=subprocess.DEVNULL, stderr=err,
+                                 preexec_fn=die_with_parent)
+            try:
+                wait_for(lambda: "watching" in open(err_path).read() or p.poll() is not None,
+                         "the sensor to start")
+                with open(outside + "/secret.txt", "w") as out:
+                    out.write("x")
+                wait_for(lambda: "CAP_DAC_READ_SEARCH" in open(err_path).read(), "the warning")
+            finally:
+                p.send_signal(signal.SIGTERM)
+                self.assertEqual(p.wait(timeout=WAIT), 0)
+        text = open(err_path).read()
+        self.assertEqual([field(e, "file.name") for e in read_ndjson(events)], [])
+        self.assertIn("lacks CAP_DAC_READ_SEARCH", text)
+        self.assertRegex(text, r"[1-9]\d* events whose folder could not be named")
 
     def test_not_root(self):
         setpriv = shutil.which("setpriv")
