@@ -42,7 +42,7 @@ bool scan_verdict_parse(const char *name, enum scan_verdict *out);
 
 struct scan_interp {
 	char *exe;          /* the path shown, e.g. /usr/bin/python3.11 or VENV/bin/python */
-	char *real;         /* the executable resolved: interpreters are told apart by it */
+	char *real;         /* the resolved executable, which identifies the interpreter */
 	struct scan_pyver ver;
 	char version[24];   /* "3.11.7", or "3.11" when the micro release is unknown */
 	const char *version_source; /* where the version came from, for the record */
@@ -62,11 +62,11 @@ struct scan_interp {
 
 /* A place whose user site counts: a home folder, or a PYTHONUSERBASE value. */
 struct scan_userbase {
-	char *base;         /* the folder that holds lib/pythonX.Y/site-packages */
+	char *base;         /* the folder that contains lib/pythonX.Y/site-packages */
 	char *origin;       /* "home of alice", or "PYTHONUSERBASE in /etc/environment:3" */
 };
 
-/* Why an interpreter does not run a finding (grouped by `cause` in the reason). */
+/* The reason an interpreter does not run a finding (grouped by `cause` in the reason text). */
 struct scan_note {
 	size_t interp;
 	const char *cause;    /* a static or arena string */
@@ -93,10 +93,10 @@ struct scan_finding {
 	bool fatal;         /* breaks every start of the interpreters listed */
 	bool hidden_name;
 	bool no_verdict;    /* the verdict is already final (errors, caps) */
-	bool module_suspect; /* a module an executed line imports holds a primitive, or shadows the expected one */
+	bool module_suspect; /* a module that an executed line imports contains a primitive, or shadows the expected one */
 	bool blocked;       /* runs once an earlier start-breaking hook is removed: rated as if it ran */
-	enum scan_verdict floor; /* the verdict is at least this (set by a stage that knows more) */
-	struct buf reasons; /* "; "-separated, each said once */
+	enum scan_verdict floor; /* the lowest verdict allowed, set by a stage with more evidence */
+	struct buf reasons; /* "; "-separated, each reason written once */
 	size_t *interps;    /* indices into ctx->interps that run it */
 	size_t ninterps, interps_cap;
 	struct scan_note *notes;
