@@ -938,7 +938,8 @@ static void fill_candidate(struct detector *d, struct candidate *c,
 	c->order = d->stats.events;
 	json_compact(json, len, &doc);
 	c->doc_len = doc.len;
-	c->doc = buf_detach(&doc);
+	/* Held candidates are the bulk of memory, so keep no growth slack. */
+	c->doc = xrealloc(buf_detach(&doc), c->doc_len + 1);
 
 	if (d->tiebreaker_slot >= 0 && event_fields_count(&d->ev, d->tiebreaker_slot) > 0) {
 		c->tiebreaker = *event_fields_get(&d->ev, d->tiebreaker_slot, 0);
