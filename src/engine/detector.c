@@ -1041,7 +1041,7 @@ static void hold(struct detector *d, struct candidate *c, const char *json, size
 	}
 	/*
 	 * NOTE: finite inputs are held until detector_flush(), so an event
-	 * query that matches most of a large input holds all its matches.
+	 * query that matches most of a large input keeps all its matches in memory.
 	 */
 	heap_push(&d->held, c);
 }

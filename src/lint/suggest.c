@@ -97,7 +97,11 @@ static size_t edits(const char *a, size_t na, const char *b, size_t nb)
 /* The typo budget of a word of `len` characters. */
 static size_t typo_budget(size_t len)
 {
-	return len <= 4 ? 1 : len <= 8 ? 2 : 3;
+	if (len <= 4)
+		return 1;
+	if (len <= 8)
+		return 2;
+	return 3;
 }
 
 static size_t replace_cost(const struct words *a, size_t i, const struct words *b, size_t j)

@@ -113,8 +113,13 @@ static bool cached_matches(struct scan_ctx *ctx, const struct scan_interp *in, c
 	struct stat st;
 	unsigned magic = scan_pyc_magic(&in->ver);
 	bool pep552 = in->ver.major == 3 && in->ver.minor >= 7;
+	size_t header = 12; /* magic, mtime, size: 3.3 to 3.6 */
 
-	if (magic == 0 || !read_head(ctx, pyc, h, in->ver.major == 2 ? 8 : pep552 ? 16 : 12, &st))
+	if (in->ver.major == 2)
+		header = 8;
+	else if (pep552)
+		header = 16;
+	if (magic == 0 || !read_head(ctx, pyc, h, header, &st))
 		return false;
 	if ((unsigned)(h[0] | h[1] << 8) != magic)
 		return false;
