@@ -28,6 +28,7 @@
 #include "engine/detector.h"
 #include "sensor/sensor.h"
 #include "suppress.h"
+#include "util/buf.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
 #include "watch_output.h"
@@ -42,6 +43,12 @@
 #define COALESCE_NS 1000000
 /* Suppression groups are closed on time at least this often. */
 #define EXPIRE_EVERY_MS 1000
+/*
+ * How often the detector's clock moves on a quiet stream, so that a
+ * sequence waiting for a missing event is decided within this long of its
+ * maxspan passing.
+ */
+#define CLOCK_EVERY_MS 1000
 
 enum {
 	OPT_PATH = 256,
@@ -80,7 +87,7 @@ static void watch_usage(FILE *out)
 "through fanotify, with the process that did each, builds ECS file events and\n"
 "runs the rules on them as they happen. Without -q or -r, the bundled rules\n"
 "run. Needs root (CAP_SYS_ADMIN). Stops on SIGINT or SIGTERM (exit status 0);\n"
-"SIGHUP reopens the output files.\n"
+"SIGHUP reopens the output files; SIGUSR1 logs the counts to stderr.\n"
 "\n"
 "  -q, --query QUERY           run one EQL query; print each match as one line\n"
 "  -r, --rules PATH            load rules from a Kibana rule file or a folder of\n"
@@ -137,7 +144,7 @@ struct watch {
 	bool have_events;
 	int sigfd;
 	uint64_t line;             /* events fed, for diagnostics */
-	int64_t next_stats_ms, next_expire_ms;
+	int64_t next_stats_ms, next_expire_ms, next_clock_ms;
 };
 
 /* ---- options ---- */
@@ -220,6 +227,11 @@ static bool check_args(const struct watch_args *a)
 		diag_error("-q and -r cannot be used together: run a query or rules, not both");
 		return false;
 	}
+	if (a->events_out != NULL && strcmp(a->events_out, "-") == 0 && strcmp(a->alerts_out, "-") == 0) {
+		diag_error("--events-out - writes the events to stdout, where the alerts go too: give "
+			   "--alerts-out FILE to keep them apart");
+		return false;
+	}
 	if (a->events_out != NULL && strcmp(a->events_out, a->alerts_out) == 0) {
 		diag_error("--events-out and --alerts-out name the same file '%s': give each its own",
 			   a->alerts_out);
@@ -270,7 +282,12 @@ static bool setup_detection(struct watch *w)
 
 	detector_options_default(&det);
 	det.reorder_window_ms = 0;
-	/* A live stream is stopped, never complete: windows still open stay unreported. */
+	/*
+	 * A live stream is stopped, never complete: windows still open stay
+	 * unreported. The sensor's clock moves the detector's every
+	 * CLOCK_EVERY_MS (on_timers()), so a sequence waiting for a missing
+	 * event is decided when its maxspan passes, not at the next event.
+	 */
 	det.input_complete = false;
 	if (w->args.max_sequences > 0)
 		det.max_sequences = w->args.max_sequences;
@@ -295,10 +312,15 @@ static bool setup_outputs(struct watch *w)
 	if (w->args.events_out == NULL)
 		return true;
 	w->have_events = watch_output_open(&w->events, w->args.events_out);
+	if (w->have_events && watch_output_same(&w->alerts, &w->events)) {
+		diag_error("--events-out '%s' and --alerts-out '%s' are the same file: give each its own",
+			   w->args.events_out, w->args.alerts_out);
+		return false;
+	}
 	return w->have_events;
 }
 
-/* SIGINT, SIGTERM and SIGHUP arrive through a signalfd, read in the poll loop. */
+/* SIGINT, SIGTERM, SIGHUP and SIGUSR1 arrive through a signalfd, read in the poll loop. */
 static bool setup_signals(struct watch *w)
 {
 	sigset_t set;
@@ -308,6 +330,7 @@ static bool setup_signals(struct watch *w)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    (w->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		diag_error("cannot set up signal handling: %s", strerror(errno));
@@ -363,20 +386,42 @@ static uint64_t alerts_printed(const struct watch *w)
 	return n;
 }
 
+/* "1 event", "2 events": appends the count and the noun in the right number. */
+static void count(struct buf *line, uint64_t n, const char *one, const char *many)
+{
+	buf_printf(line, "%s%" PRIu64 " %s", line->len > 0 ? ", " : "", n, n == 1 ? one : many);
+}
+
 static void log_stats(const struct watch *w, const char *when)
 {
 	const struct sensor_stats *st = sensor_stats(w->sensor);
+	struct buf line = BUF_INIT;
 
-	fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " events, %" PRIu64 " alerts, %" PRIu64
-		" suppressed alerts, %" PRIu64 " unresolved processes, %" PRIu64 " queue overflows, %"
-		PRIu64 " events without a folder, %zu filesystems watched, %" PRIu64 " failed writes\n",
-		when, st->events, alerts_printed(w),
-		w->suppress ? suppress_stats(w->suppress)->suppressed : 0, st->unresolved_processes,
-		st->overflows, st->unknown_folders, st->filesystems,
-		w->alerts.failures + w->events.failures);
+	count(&line, st->events, "event", "events");
+	count(&line, alerts_printed(w), "alert", "alerts");
+	count(&line, w->suppress ? suppress_stats(w->suppress)->suppressed : 0,
+	      "suppressed alert", "suppressed alerts");
+	count(&line, st->unresolved_processes, "unresolved process", "unresolved processes");
+	count(&line, st->overflows, "queue overflow", "queue overflows");
+	count(&line, st->unknown_folders, "event without a folder", "events without a folder");
+	count(&line, st->filesystems, "filesystem watched", "filesystems watched");
+	count(&line, w->alerts.failures + w->events.failures, "failed write", "failed writes");
+	fprintf(stderr, "sitewatch: stats%s: %s\n", when, line.data);
+
+	buf_clear(&line);
+	count(&line, st->process_lookups, "lookup", "lookups");
+	count(&line, st->process_cache_hits, "hit", "hits");
+	fprintf(stderr, "sitewatch: stats%s: process cache: %s, %" PRIu64 " revalidated (read again "
+		"after an exec or a change of user)\n", when, line.data, st->process_revalidated);
+	buf_free(&line);
 	if (st->unnamed > 0)
-		fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " events whose folder could not be "
-			"named (not reported, since --path cannot be checked)\n", when, st->unnamed);
+		fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " event%s whose folder could not be "
+			"named (not reported, since --path cannot be checked)\n", when, st->unnamed,
+			st->unnamed == 1 ? "" : "s");
+	if (st->synthesized > 0 || st->moved_cut > 0)
+		fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " start-up files reported after their "
+			"folder's rename, %" PRIu64 " renamed folders not searched to the end (cap hit)\n",
+			when, st->synthesized, st->moved_cut);
 	if (st->pending_full > 0 || st->malformed > 0)
 		fprintf(stderr, "sitewatch: stats%s: %" PRIu64 " creations not paired with their close "
 			"(cap of waiting creations hit), %" PRIu64 " undecodable records\n", when,
@@ -408,6 +453,11 @@ static void on_timers(struct watch *w)
 {
 	int64_t now = sensor_now_ms(w->sensor);
 
+	if (now >= w->next_clock_ms) {
+		detector_advance(w->det, now);
+		after_batch(w);
+		w->next_clock_ms = now + CLOCK_EVERY_MS;
+	}
 	if (w->suppress != NULL && now >= w->next_expire_ms) {
 		suppress_expire(w->suppress, now);
 		w->next_expire_ms = now + EXPIRE_EVERY_MS;
@@ -423,6 +473,8 @@ static int poll_timeout(struct watch *w)
 	int64_t now = sensor_now_ms(w->sensor);
 	int64_t next = now + 60000;
 
+	if (w->next_clock_ms < next)
+		next = w->next_clock_ms;
 	if (w->suppress != NULL && w->next_expire_ms < next)
 		next = w->next_expire_ms;
 	if (w->args.stats_ms > 0 && w->next_stats_ms < next)
@@ -437,7 +489,9 @@ static bool on_signals(struct watch *w)
 	bool stop = false;
 
 	while (read(w->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
+		if (si.ssi_signo == SIGUSR1) {
+			log_stats(w, "");
+		} else if (si.ssi_signo == SIGHUP) {
 			watch_output_reopen(&w->alerts);
 			detect_job_set_output(&w->job, w->alerts.f, w->alerts.name);
 			if (w->have_events)

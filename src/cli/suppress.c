@@ -200,8 +200,9 @@ static void say_full(struct suppress *s)
 	if (s->warned_full)
 		return;
 	s->warned_full = true;
-	diag_warn("%zu alert suppression groups are open (--max-suppression-groups): further "
-		  "alerts print without suppression until groups close", s->max_groups);
+	diag_warn("%zu alert suppression group%s open (--max-suppression-groups): further "
+		  "alerts print without suppression until groups close", s->max_groups,
+		  s->max_groups == 1 ? " is" : "s are");
 }
 
 bool suppress_alert(void *arg, const struct detector_result *r, struct buf *members)

@@ -106,9 +106,13 @@ static void record_failure(struct watch_output *out, int error)
 	if (out->reported)
 		return;
 	out->reported = true;
+	/* stdout is never reopened and a closed pipe stays closed, so the message gives the way out. */
 	diag_error("writing to %s failed: %s; the sensor keeps watching and tries again with "
-		   "the next events (and on SIGHUP); lost batches are counted in the stats as "
-		   "\"failed writes\"", out->name, strerror(error));
+		   "the next events%s; lost batches are counted in the stats as \"failed writes\"",
+		   out->name, strerror(error),
+		   out->f != stdout ? " (and on SIGHUP)"
+		   : error == EPIPE ? " (a closed pipe stays closed: restart the sensor with another output)"
+		   : "");
 }
 
 bool watch_output_flush(struct watch_output *out)
@@ -140,4 +144,13 @@ void watch_output_close(struct watch_output *out)
 	else if (out->f == stdout)
 		fflush(stdout);
 	out->f = NULL;
+}
+
+bool watch_output_same(const struct watch_output *a, const struct watch_output *b)
+{
+	struct stat sa, sb;
+
+	if (a->f == NULL || b->f == NULL || fstat(fileno(a->f), &sa) != 0 || fstat(fileno(b->f), &sb) != 0)
+		return false;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }

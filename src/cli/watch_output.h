@@ -50,6 +50,9 @@ void watch_output_line(struct watch_output *out, const char *text, size_t len);
  */
 bool watch_output_flush(struct watch_output *out);
 
+/* True when both outputs write to one file, however its path was spelled. */
+bool watch_output_same(const struct watch_output *a, const struct watch_output *b);
+
 void watch_output_close(struct watch_output *out);
 
 #endif

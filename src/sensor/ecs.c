@@ -192,6 +192,8 @@ static void write_file(struct buf *out, const struct sensor_file_event *ev)
 	write_extension(out, f->name, f->name_len);
 	if (f->dir != NULL)
 		string_member(out, "directory", f->dir, f->dir_len);
+	if (ev->is_dir)
+		cstring_member(out, "type", "dir");
 	if (ev->action == SENSOR_RENAME) {
 		open_object(out, "Ext");
 		open_object(out, "original");
@@ -232,6 +234,9 @@ static void write_process(struct buf *out, const struct sensor_process *p)
 {
 	char start[TIMESTAMP_TEXT_MAX];
 
+	/* pid 0 names no process (a writer outside the pid namespace): nothing is known. */
+	if (p->pid <= 0)
+		return;
 	open_object(out, "process");
 	key(out, "pid");
 	buf_printf(out, "%" PRId32, p->pid);
@@ -264,35 +269,69 @@ static const char *state_name(enum sensor_path_state state)
 	return state == SENSOR_PATH_LAST_KNOWN ? "last_known" : "unknown";
 }
 
+static const char *unresolved_name(enum sensor_unresolved why)
+{
+	switch (why) {
+	case SENSOR_PROC_EXITED: return "exited";
+	case SENSOR_PROC_OTHER_PID_NS: return "outside_pid_namespace";
+	case SENSOR_PROC_NO_PIDFD: return "no_pidfd";
+	}
+	return "exited";
+}
+
+static void write_sitewatch_file(struct buf *out, const struct sensor_file_event *ev)
+{
+	bool file = ev->file.dir_state != SENSOR_PATH_LIVE;
+	bool original = ev->action == SENSOR_RENAME && ev->original.dir_state != SENSOR_PATH_LIVE;
+
+	if (!file && !original && ev->links <= 1)
+		return;
+	open_object(out, "file");
+	if (file)
+		cstring_member(out, "directory_source", state_name(ev->file.dir_state));
+	if (original)
+		cstring_member(out, "original_directory_source", state_name(ev->original.dir_state));
+	if (ev->links > 1) {
+		key(out, "hard_links");
+		buf_printf(out, "%" PRIu32, ev->links);
+	}
+	buf_putc(out, '}');
+}
+
+static void write_sitewatch_process(struct buf *out, const struct sensor_process *p)
+{
+	if (p->resolved && !p->args_truncated)
+		return;
+	open_object(out, "process");
+	key(out, "resolved");
+	buf_puts(out, p->resolved ? "true" : "false");
+	if (!p->resolved)
+		cstring_member(out, "unresolved_reason", unresolved_name(p->why));
+	if (p->args_truncated) {
+		key(out, "args_truncated");
+		buf_puts(out, "true");
+	}
+	buf_putc(out, '}');
+}
+
 /* The sensor's own namespace: what could not be learnt; nothing when all is known. */
 static void write_sitewatch(struct buf *out, const struct sensor_file_event *ev)
 {
 	const struct sensor_process *p = ev->process;
-	bool file = ev->file.dir_state != SENSOR_PATH_LIVE;
-	bool original = ev->action == SENSOR_RENAME && ev->original.dir_state != SENSOR_PATH_LIVE;
-	bool process = !p->resolved || p->args_truncated;
+	bool file = ev->file.dir_state != SENSOR_PATH_LIVE || ev->links > 1 ||
+		    (ev->action == SENSOR_RENAME && ev->original.dir_state != SENSOR_PATH_LIVE);
 
-	if (!file && !original && !process)
+	if (!file && !ev->synthesized && p->resolved && !p->args_truncated)
 		return;
 	open_object(out, "sitewatch");
-	if (file || original) {
-		open_object(out, "file");
-		if (file)
-			cstring_member(out, "directory_source", state_name(ev->file.dir_state));
-		if (original)
-			cstring_member(out, "original_directory_source", state_name(ev->original.dir_state));
+	if (ev->synthesized) {
+		open_object(out, "event");
+		key(out, "synthesized");
+		buf_puts(out, "true");
 		buf_putc(out, '}');
 	}
-	if (process) {
-		open_object(out, "process");
-		key(out, "resolved");
-		buf_puts(out, p->resolved ? "true" : "false");
-		if (p->args_truncated) {
-			key(out, "args_truncated");
-			buf_puts(out, "true");
-		}
-		buf_putc(out, '}');
-	}
+	write_sitewatch_file(out, ev);
+	write_sitewatch_process(out, p);
 	buf_putc(out, '}');
 }
 

@@ -10,6 +10,7 @@
 #ifndef SW_SENSOR_ECS_H
 #define SW_SENSOR_ECS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,14 @@ struct sensor_file_event {
 	enum sensor_action action;
 	struct sensor_name file;      /* for a rename, the new name */
 	struct sensor_name original;  /* a rename's old name; unused otherwise */
+	bool is_dir;                  /* a folder (file.type "dir"); files give no type */
+	/* Names the file had when read, 0 when not read; more than 1 is written. */
+	uint32_t links;
+	/*
+	 * Not reported by the kernel: a file moved along with its folder,
+	 * listed by the sensor after the folder's rename.
+	 */
+	bool synthesized;
 	const struct sensor_process *process;
 	const char *host_name;
 };

@@ -12,14 +12,15 @@
 
 /* A FID group for notification only: events carry handles, not open files. */
 #define GROUP_FLAGS (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | \
-		     FAN_REPORT_DFID_NAME | FAN_REPORT_PIDFD)
+		     FAN_REPORT_DFID_NAME_TARGET | FAN_REPORT_PIDFD)
 
 /*
  * Creation, close after write (one event per edit, not one per write()),
- * both names of a rename, deletion. Directories are not reported
- * (no FAN_ONDIR): the events the rules read are about files.
+ * both names of a rename, deletion. FAN_ONDIR adds the same events of
+ * folders: the sensor reports only their renames, since moving a folder
+ * moves every file in it.
  */
-#define MARK_EVENTS (FAN_CREATE | FAN_CLOSE_WRITE | FAN_RENAME | FAN_DELETE)
+#define MARK_EVENTS (FAN_CREATE | FAN_CLOSE_WRITE | FAN_RENAME | FAN_DELETE | FAN_ONDIR)
 
 /* The init flags in the order the kernel gained them, for probing. */
 static const struct {
@@ -30,6 +31,7 @@ static const struct {
 	{ FAN_CLASS_NOTIF | FAN_REPORT_FID, "FAN_REPORT_FID", "5.1" },
 	{ FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME, "FAN_REPORT_DFID_NAME", "5.9" },
 	{ FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_PIDFD, "FAN_REPORT_PIDFD", "5.15" },
+	{ FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET, "FAN_REPORT_TARGET_FID", "5.17" },
 };
 
 static void set_error(struct sensor_fan_error *err, enum sensor_fan_fault fault, int e)
@@ -205,6 +207,9 @@ static bool decode_record(const unsigned char *rec, size_t len, struct sensor_fa
 	case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
 		ev->has_new = true;
 		return decode_dir(rec, len, &ev->new_dir);
+	case FAN_EVENT_INFO_TYPE_FID:
+		ev->has_target = true;
+		return decode_dir(rec, len, &ev->target);
 	case FAN_EVENT_INFO_TYPE_PIDFD:
 		return decode_pidfd(rec, len, ev);
 	}

@@ -4,7 +4,9 @@
  * the kernel reads out.
  *
  * The group reports a directory handle and a name for every event
- * (FAN_REPORT_DFID_NAME), both names of a rename (FAN_RENAME), and a pidfd
+ * (FAN_REPORT_DFID_NAME), the handle of the file itself, which names the
+ * inode whatever its links or later renames (FAN_REPORT_FID and
+ * FAN_REPORT_TARGET_FID), both names of a rename (FAN_RENAME), and a pidfd
  * of the process that caused the event (FAN_REPORT_PIDFD). The pidfd makes
  * sure that a pid reused after the writer exited is never taken for it.
  *
@@ -45,6 +47,8 @@ struct sensor_fan_event {
 	struct sensor_fan_dir dir;
 	bool has_old, has_new; /* FAN_RENAME: where the file was, where it is */
 	struct sensor_fan_dir old_dir, new_dir;
+	bool has_target;       /* the file's own handle (its name is "") */
+	struct sensor_fan_dir target;
 };
 
 /* The outcome of decoding one event from a read buffer. */

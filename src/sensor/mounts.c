@@ -208,23 +208,72 @@ bool sensor_mounts_parse(const char *text, size_t len, struct sensor_mounts *out
 	return true;
 }
 
-bool sensor_mounts_read(struct sensor_mounts *out, char *why, size_t why_size)
+/* The mount point of a line for major:minor with root "/", malloc'd, or NULL. */
+static char *whole_mount_of(const char *line, size_t len, unsigned major, unsigned minor)
+{
+	const char *f[5];
+	size_t fl[5];
+	unsigned maj, min;
+
+	if (split_fields(line, len, f, fl, 5) < 5 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
+		return NULL;
+	if (maj != major || min != minor || fl[3] != 1 || f[3][0] != '/')
+		return NULL;
+	return unescape(f[4], fl[4]);
+}
+
+char *sensor_mounts_find_whole(const char *text, size_t len, unsigned major, unsigned minor)
+{
+	size_t lineno = 0;
+
+	for (size_t pos = 0; pos < len && lineno < SENSOR_MOUNTS_MAX; lineno++) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		char *found = whole_mount_of(text + pos, end - pos, major, minor);
+
+		if (found != NULL)
+			return found;
+		pos = end + 1;
+	}
+	return NULL;
+}
+
+/* Reads /proc/self/mountinfo whole into `text`; false when it cannot be opened. */
+static bool read_mountinfo(struct buf *text)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "r");
-	struct buf text = BUF_INIT;
 	char chunk[8192];
 	size_t n;
+
+	if (f == NULL)
+		return false;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(text, chunk, n);
+	fclose(f);
+	return true;
+}
+
+char *sensor_mounts_read_whole(unsigned major, unsigned minor)
+{
+	struct buf text = BUF_INIT;
+	char *found = NULL;
+
+	if (read_mountinfo(&text))
+		found = sensor_mounts_find_whole(text.data ? text.data : "", text.len, major, minor);
+	buf_free(&text);
+	return found;
+}
+
+bool sensor_mounts_read(struct sensor_mounts *out, char *why, size_t why_size)
+{
+	struct buf text = BUF_INIT;
 	bool ok;
 
 	memset(out, 0, sizeof(*out));
-	if (f == NULL) {
+	if (!read_mountinfo(&text)) {
 		snprintf(why, why_size, "cannot read /proc/self/mountinfo: is /proc mounted?");
 		return false;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&text, chunk, n);
-	fclose(f);
-
 	ok = sensor_mounts_parse(text.data ? text.data : "", text.len, out, why, why_size);
 	buf_free(&text);
 	return ok;

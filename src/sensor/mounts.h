@@ -41,6 +41,17 @@ bool sensor_mounts_parse(const char *text, size_t len, struct sensor_mounts *out
 /* Reads and parses /proc/self/mountinfo. */
 bool sensor_mounts_read(struct sensor_mounts *out, char *why, size_t why_size);
 
+/*
+ * Finds, in mountinfo text, the mount point of a mount that shows the
+ * whole filesystem with device number major:minor (its root is "/"),
+ * whatever its type. Returns it malloc'd, or NULL when there is none, as
+ * when every mount of it is a bind mount of a folder.
+ */
+char *sensor_mounts_find_whole(const char *text, size_t len, unsigned major, unsigned minor);
+
+/* The same, read from /proc/self/mountinfo. */
+char *sensor_mounts_read_whole(unsigned major, unsigned minor);
+
 /* True for filesystem types that hold no files of their own (proc, sysfs...). */
 bool sensor_fstype_is_pseudo(const char *fstype);
 /* True for filesystem types served by another host (nfs, cifs...). */

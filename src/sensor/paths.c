@@ -37,7 +37,7 @@ static struct sensor_fs *find_fs(struct sensor_paths *p, const uint32_t fsid[2])
 	return NULL;
 }
 
-bool sensor_paths_add_fs(struct sensor_paths *p, const char *folder)
+bool sensor_paths_add_fs(struct sensor_paths *p, const char *folder, bool partial)
 {
 	struct statfs sfs;
 	uint32_t fsid[2];
@@ -60,6 +60,7 @@ bool sensor_paths_add_fs(struct sensor_paths *p, const char *folder)
 	p->fs[p->nfs].fsid[1] = fsid[1];
 	p->fs[p->nfs].fd = fd;
 	p->fs[p->nfs].where = xstrdup(folder);
+	p->fs[p->nfs].partial = partial;
 	p->nfs++;
 	return true;
 }
@@ -128,8 +129,32 @@ static bool name_fd(int fd, struct buf *out)
 	return true;
 }
 
-/* Opens the folder a handle names, or returns -1 (errno set). */
-static int open_dir(struct sensor_paths *p, const struct sensor_fan_dir *dir)
+/*
+ * Through a mount of a subtree, a folder outside it is named from the
+ * filesystem's root: such a name leads elsewhere, or nowhere.
+ */
+static bool names_fd(const char *path, int fd)
+{
+	struct stat named, opened;
+
+	return stat(path, &named) == 0 && fstat(fd, &opened) == 0 &&
+	       named.st_dev == opened.st_dev && named.st_ino == opened.st_ino;
+}
+
+/*
+ * True when the folder is live but outside the subtree its filesystem's
+ * mount shows, so that it cannot be named. `out` keeps the wrong name, for
+ * the caller to tell this from a folder that is gone.
+ */
+static bool names_elsewhere(struct sensor_paths *p, const struct sensor_fan_dir *dir, int fd,
+			    const struct buf *out)
+{
+	struct sensor_fs *fs = find_fs(p, dir->fsid);
+
+	return fs != NULL && fs->partial && !names_fd(out->data, fd);
+}
+
+int sensor_paths_open_handle(struct sensor_paths *p, const struct sensor_fan_dir *dir)
 {
 	union {
 		struct file_handle fh;
@@ -213,8 +238,8 @@ enum sensor_path_state sensor_paths_resolve(struct sensor_paths *p,
 	else if (memo_get(p, key, klen, out))
 		return SENSOR_PATH_LIVE;
 
-	fd = open_dir(p, dir);
-	if (fd >= 0 && name_fd(fd, out)) {
+	fd = sensor_paths_open_handle(p, dir);
+	if (fd >= 0 && name_fd(fd, out) && !names_elsewhere(p, dir, fd, out)) {
 		remember(p, key, klen, out);
 		memo_set(p, key, klen, out);
 		if (dirfd != NULL)
@@ -222,6 +247,11 @@ enum sensor_path_state sensor_paths_resolve(struct sensor_paths *p,
 		else
 			close(fd);
 		return SENSOR_PATH_LIVE;
+	}
+	if (fd >= 0 && out->len > 0) {
+		close(fd);
+		buf_clear(out);
+		return SENSOR_PATH_UNNAMED;
 	}
 	if (fd >= 0) {
 		close(fd);
@@ -237,6 +267,29 @@ enum sensor_path_state sensor_paths_resolve(struct sensor_paths *p,
 		return SENSOR_PATH_UNKNOWN;
 	buf_puts(out, known);
 	return SENSOR_PATH_LAST_KNOWN;
+}
+
+bool sensor_paths_name_folder(struct sensor_paths *p, const char *folder, struct buf *out)
+{
+	union {
+		struct file_handle fh;
+		unsigned char bytes[sizeof(struct file_handle) + HANDLE_BYTES_MAX];
+	} h;
+	struct sensor_fan_dir dir = { .name = "", .name_len = 0 };
+	struct statfs sfs;
+	int mount_id;
+
+	buf_clear(out);
+	h.fh.handle_bytes = HANDLE_BYTES_MAX;
+	if (statfs(folder, &sfs) != 0 || name_to_handle_at(AT_FDCWD, folder, &h.fh, &mount_id, 0) != 0)
+		return false;
+	memcpy(dir.fsid, &sfs.f_fsid, sizeof(dir.fsid));
+	dir.handle = h.bytes;
+	dir.handle_len = sizeof(h.fh) + h.fh.handle_bytes;
+	if (sensor_paths_resolve(p, &dir, out, NULL) == SENSOR_PATH_LIVE)
+		return true;
+	buf_clear(out);
+	return false;
 }
 
 void sensor_paths_free(struct sensor_paths *p)

@@ -41,6 +41,12 @@ struct sensor_fs {
 	uint32_t fsid[2];
 	int fd;                  /* a folder on the filesystem, for open_by_handle_at */
 	char *where;             /* that folder's path, for messages */
+	/*
+	 * The folder's mount shows only a subtree of the filesystem (a bind
+	 * mount): a folder outside it would be named from the filesystem's
+	 * root, so each name is checked against the folder it names.
+	 */
+	bool partial;
 };
 
 struct sensor_paths {
@@ -58,11 +64,26 @@ struct sensor_paths {
 void sensor_paths_init(struct sensor_paths *p);
 
 /*
- * Registers the filesystem that holds `folder`. Returns false with errno
- * set when the folder cannot be opened or its fsid read. A filesystem
- * registered twice keeps its first folder.
+ * Registers the filesystem that contains `folder`, which should be the mount
+ * point of a mount of the filesystem's root ("/"); `partial` says it is
+ * not. Returns false with errno set when the folder cannot be opened or
+ * its fsid read. A filesystem registered twice keeps its first folder.
  */
-bool sensor_paths_add_fs(struct sensor_paths *p, const char *folder);
+bool sensor_paths_add_fs(struct sensor_paths *p, const char *folder, bool partial);
+
+/*
+ * Writes into `out` the path of `folder` as the sensor names the folders
+ * of events: through the registered folder of its filesystem. False when
+ * it cannot be named so (`out` is then left empty).
+ */
+bool sensor_paths_name_folder(struct sensor_paths *p, const char *folder, struct buf *out);
+
+/*
+ * Opens what a handle names, a folder or a file, as an O_PATH descriptor
+ * for the caller to close. Returns -1 with errno set: ESTALE or ENOENT
+ * when it is gone.
+ */
+int sensor_paths_open_handle(struct sensor_paths *p, const struct sensor_fan_dir *handle);
 
 /*
  * Starts a new batch of events: folders are named again, since they may

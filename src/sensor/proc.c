@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -272,24 +273,21 @@ static void process_clear(struct sensor_process *p)
 	p->uid = -1;
 }
 
-/* /proc/stat contains one line per CPU and one per interrupt before btime. */
-#define PROC_STAT_MAX (1 << 20)
-
+/*
+ * Returns the wall-clock time of boot, epoch milliseconds. The start time
+ * in /proc/PID/stat counts clock ticks on CLOCK_BOOTTIME (proc(5)), so
+ * boot is CLOCK_REALTIME minus CLOCK_BOOTTIME, read back to back. The
+ * btime of /proc/stat is cut to whole seconds, which would put starts up
+ * to 1 s early.
+ */
 static int64_t read_boot_ms(void)
 {
-	char *text = xmalloc(PROC_STAT_MAX + 1);
-	ssize_t n = read_file("/proc/stat", text, PROC_STAT_MAX);
-	const char *line = NULL;
-	long long btime = -1;
+	struct timespec real, boot;
 
-	if (n > 0) {
-		text[n] = '\0';
-		line = strstr(text, "\nbtime ");
-	}
-	if (line == NULL || sscanf(line + 1, "btime %lld", &btime) != 1)
-		btime = -1;
-	free(text);
-	return btime < 0 ? -1 : (int64_t)btime * 1000;
+	if (clock_gettime(CLOCK_REALTIME, &real) != 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0)
+		return -1;
+	return (((int64_t)real.tv_sec - boot.tv_sec) * 1000000000 + (real.tv_nsec - boot.tv_nsec)) /
+	       1000000;
 }
 
 struct sensor_procs *sensor_procs_new(void)
@@ -328,10 +326,12 @@ static void fill(struct sensor_procs *procs, struct cache_entry *e,
 				 (int64_t)(st->start_ticks * 1000 / (uint64_t)procs->ticks_per_second);
 }
 
-static const struct sensor_process *unresolved(struct sensor_procs *procs, int32_t pid)
+static const struct sensor_process *unresolved(struct sensor_procs *procs, int32_t pid,
+					       enum sensor_unresolved why)
 {
 	process_clear(&procs->scratch);
 	procs->scratch.pid = pid;
+	procs->scratch.why = why;
 	procs->stats.unresolved++;
 	return &procs->scratch;
 }
@@ -394,28 +394,31 @@ static bool read_was_live(const struct cache_entry *e, int pidfd)
 }
 
 const struct sensor_process *sensor_procs_lookup(struct sensor_procs *procs, int32_t pid,
-						 int pidfd, uint64_t batch)
+						 int pidfd, bool pidfd_error, uint64_t batch)
 {
 	struct cache_entry *e = &procs->cache[(uint32_t)pid % SENSOR_PROC_CACHE_SIZE];
 	struct sensor_proc_stat st;
 	bool hit;
 
 	procs->stats.lookups++;
+	/* fanotify(7): pid 0 is a writer outside the reader's pid namespace. */
+	if (pid <= 0)
+		return unresolved(procs, pid, SENSOR_PROC_OTHER_PID_NS);
 	if (pidfd < 0)
-		return unresolved(procs, pid);
+		return unresolved(procs, pid, pidfd_error ? SENSOR_PROC_NO_PIDFD : SENSOR_PROC_EXITED);
 	/* Events of one read share one look at /proc: the first one checked the entry. */
 	if (e->used && e->proc.pid == pid && e->verified_batch == batch) {
 		procs->stats.cache_hits++;
 		return &e->proc;
 	}
 	if (!read_stat(pid, &st) || exited(&st))
-		return unresolved(procs, pid);
+		return unresolved(procs, pid, SENSOR_PROC_EXITED);
 
 	hit = load(procs, e, pid, &st);
 	if (!read_was_live(e, pidfd)) {
 		process_clear(&e->proc);
 		e->used = false;
-		return unresolved(procs, pid);
+		return unresolved(procs, pid, SENSOR_PROC_EXITED);
 	}
 	procs->stats.cache_hits += hit;
 	e->used = true;

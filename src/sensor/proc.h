@@ -43,9 +43,22 @@
 /* Processes in the cache (direct-mapped by pid). */
 #define SENSOR_PROC_CACHE_SIZE 4096
 
+/* The reason a process could not be read. */
+enum sensor_unresolved {
+	SENSOR_PROC_EXITED,     /* gone (reaped, or a zombie) before it was read */
+	/*
+	 * The writer runs outside the sensor's pid namespace (a sensor in a
+	 * container, a write from the host): the kernel gives pid 0, which
+	 * names no process, and no pidfd.
+	 */
+	SENSOR_PROC_OTHER_PID_NS,
+	SENSOR_PROC_NO_PIDFD,   /* the kernel could not make a pidfd (FAN_EPIDFD) */
+};
+
 struct sensor_process {
-	int32_t pid;
+	int32_t pid;            /* 0 with SENSOR_PROC_OTHER_PID_NS: unknown */
 	bool resolved;          /* false: the details below are unknown */
+	enum sensor_unresolved why;  /* when not resolved */
 	char *name;             /* the kernel's name for the task (comm), at most 15 bytes */
 	char *executable;       /* the program file; NULL when unreadable */
 	char *command_line;     /* the arguments joined by spaces; NULL when none */
@@ -71,7 +84,7 @@ struct sensor_proc_stat {
 struct sensor_procs_stats {
 	uint64_t lookups;
 	uint64_t cache_hits;
-	uint64_t unresolved;    /* gone (reaped or a zombie) before it could be read */
+	uint64_t unresolved;    /* not read: gone, outside the pid namespace, no pidfd */
 	uint64_t revalidated;   /* cache hits found changed (exec, setuid) and read again */
 };
 
@@ -81,12 +94,12 @@ struct sensor_procs *sensor_procs_new(void);
 
 /*
  * Returns the process for an event of `pid` with `pidfd` (-1 when the
- * kernel had none). `batch` numbers the read the event came from: events
- * of one read with a pidfd for the same pid are the same process, so it
- * is read once per batch.
+ * kernel had none; `pidfd_error` when it failed to make one). `batch`
+ * numbers the read the event came from: events of one read with a pidfd
+ * for the same pid are the same process, so it is read once per batch.
  */
 const struct sensor_process *sensor_procs_lookup(struct sensor_procs *procs, int32_t pid,
-						 int pidfd, uint64_t batch);
+						 int pidfd, bool pidfd_error, uint64_t batch);
 
 const struct sensor_procs_stats *sensor_procs_stats(const struct sensor_procs *procs);
 void sensor_procs_free(struct sensor_procs *procs);

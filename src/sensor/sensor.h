@@ -9,7 +9,9 @@
  *
  * A file created and written before it is closed is one creation event: the
  * creation is emitted at once and the first close after write of that file
- * is not reported again. Other closes after write are modifications.
+ * by the process that created it is not reported again. Other closes after
+ * write, by any process, are modifications. A folder's rename is reported,
+ * then the Python start-up files it moved, each as a synthesized rename.
  * fanotify events carry no time: @timestamp is the time of the read, taken
  * once per batch and never going back (a wall clock stepped back holds the
  * last value until it catches up), so that events stay in order.
@@ -35,12 +37,16 @@ struct sensor_stats {
 	uint64_t reads;            /* batches read */
 	uint64_t overflows;        /* FAN_Q_OVERFLOW: the kernel dropped events */
 	uint64_t unresolved_processes;
+	uint64_t process_lookups, process_cache_hits;
+	uint64_t process_revalidated;  /* cache hits read again: the process ran exec or setuid */
 	uint64_t unknown_folders;  /* folder gone and never seen: no file.path */
 	uint64_t own;              /* the sensor's own file activity, ignored */
 	uint64_t outside;          /* outside every --path */
 	uint64_t unnamed;          /* dropped with --path: the folder could not be opened */
 	uint64_t malformed;        /* records that could not be decoded */
 	uint64_t pending_full;     /* creations not paired with their close: cap hit */
+	uint64_t synthesized;      /* start-up files reported after their folder's rename */
+	uint64_t moved_cut;        /* renamed folders not read to the end: cap hit */
 	size_t filesystems;        /* marked */
 };
 

@@ -11,6 +11,7 @@ folder. Without root, unshare or the kernel features, those tests are
 skipped (exit status 77) with the reason.
 """
 import ctypes
+import datetime
 import json
 import os
 import re
@@ -57,6 +58,7 @@ class Options(unittest.TestCase):
             (["watch", "-q", "any where true", "-r", "x.json"], "cannot be used together"),
             (["watch", "events.ndjson"], "unexpected argument 'events.ndjson'"),
             (["watch", "--events-out", "a", "--alerts-out", "a"], "name the same file"),
+            (["watch", "--events-out", "-"], "give --alerts-out FILE"),
             (["watch", "-q", "any where ("], "query"),
         ]
         for args, message in cases:
@@ -100,14 +102,18 @@ def field(doc, dotted, default=None):
 class Sensor:
     """One `sitewatch watch --path FOLDER` run, its outputs inside FOLDER."""
 
-    def __init__(self, folder, *extra, env=None):
+    def __init__(self, folder, *extra, env=None, paths=None, wrap=()):
+        """`paths`: the --path folders, in order (default: `folder`); `wrap`: a command
+        that runs the sensor (unshare)."""
         self.folder = folder
         self.events_path = os.path.join(folder, "events.ndjson")
         self.alerts_path = os.path.join(folder, "alerts.ndjson")
         self.err_path = os.path.join(folder, "stderr.txt")
         self.err = open(self.err_path, "w")
-        args = [SITEWATCH, "watch", "--path", folder, "--events-out", self.events_path,
-                "--alerts-out", self.alerts_path, *extra]
+        args = [*wrap, SITEWATCH, "watch"]
+        for path in paths or [folder]:
+            args += ["--path", path]
+        args += ["--events-out", self.events_path, "--alerts-out", self.alerts_path, *extra]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.err,
                                      preexec_fn=die_with_parent, env=env)
         wait_for(lambda: "sitewatch: watching" in self.stderr() or self.proc.poll() is not None,
@@ -141,9 +147,21 @@ class Sensor:
         return self.proc.returncode
 
     def stat(self, name):
-        """A count from the last stats line, e.g. stat("unresolved processes")."""
-        found = re.findall(r"(\d+) " + re.escape(name), self.stderr())
+        """A count from the last stats line, e.g. stat("unresolved processes"); a count
+        of 1 is written in the singular ("1 unresolved process")."""
+        pattern = r"(\d+) (?:" + re.escape(name) + "|" + re.escape(singular(name)) + r")\b"
+        found = re.findall(pattern, self.stderr())
         return int(found[-1]) if found else None
+
+
+def singular(name):
+    """The first plural word of a count's name made singular: "queue overflows" -> "queue overflow"."""
+    words = name.split(" ")
+    for i, w in enumerate(words):
+        if w.endswith("s"):
+            words[i] = w[:-2] if w.endswith("sses") else w[:-1]
+            break
+    return " ".join(words)
 
 
 # A writer stays alive until the sensor has reported its event, so that
@@ -326,6 +344,8 @@ class Watch(unittest.TestCase):
 
     # -- a cached process that ran another program or changed its user --
 
+    SECOND_NAME = '"name":"second.txt"'
+
     def test_exec_and_setuid_refresh_the_process(self):
         f = self.folder("refresh")
         with open(f + "/kept.txt", "w") as out:
@@ -333,12 +353,14 @@ class Watch(unittest.TestCase):
         sensor = Sensor(f)
         try:
             # The same program again with other arguments: pid, start time and name stay.
+            # The first image's arguments hold this code, "second.txt" included: wait for the
+            # file's own name, or the first event would end the wait.
             second = LINGER_PY + f"open({f + '/second.txt'!r}, 'w').write('b')\n" \
-                f"linger({sensor.events_path!r}, 'second.txt')\n"
+                f"linger({sensor.events_path!r}, {self.SECOND_NAME!r})\n"
             p_exec = python_writer(sensor, f"open({f + '/first.txt'!r}, 'w').write('a')\n"
                                    f"linger({sensor.events_path!r}, 'first.txt')\n"
                                    f"os.execv({PY!r}, [{PY!r}, '-c', {second!r}, 'again'])",
-                                   "second.txt")
+                                   self.SECOND_NAME)
             # Privileges dropped between two writes: only the user changes.
             p_setuid = python_writer(sensor, f"open({f + '/asroot.txt'!r}, 'w').write('a')\n"
                                      f"linger({sensor.events_path!r}, 'asroot.txt')\n"
@@ -400,6 +422,237 @@ class Watch(unittest.TestCase):
         a = [e for e in sensor.events() if field(e, "file.name") == "a.txt"][0]
         self.assertEqual(field(a, "file.path"), odd + "/a.txt")
         self.assertIsNone(field(a, "sitewatch.file.directory_source"))
+
+    # -- one edit, one event, by its writer --
+
+    def actions_of(self, sensor, name):
+        return [(field(e, "event.action"), field(e, "process.pid"))
+                for e in sensor.events() if field(e, "file.name") == name]
+
+    def test_creation_waits_only_for_its_creator(self):
+        f = self.folder("creator")
+        sensor = Sensor(f)
+        try:
+            python_writer(sensor, f"open({f + '/staging.txt'!r}, 'w').write('x')", "staging.txt")
+
+            # A hard link made by one process and written by another.
+            p_link = python_writer(sensor, f"os.link({f + '/staging.txt'!r}, {f + '/linked.pth'!r})",
+                                   "linked.pth")
+            p_link_write = sh_writer(sensor, f"echo 'import os' >> {f}/linked.pth", "linked.pth")
+
+            # Created read-only (no close after write), then written by another process.
+            p_ro = python_writer(sensor, f"os.close(os.open({f + '/ro.pth'!r}, os.O_CREAT | os.O_RDONLY))",
+                                 "ro.pth")
+            p_ro_write = sh_writer(sensor, f"echo 'import os' >> {f}/ro.pth", "ro.pth")
+
+            # A hard link made and then written by the same process: two edits.
+            p_self = python_writer(sensor, f"os.link({f + '/staging.txt'!r}, {f + '/self.pth'!r})\n"
+                                   f"open({f + '/self.pth'!r}, 'a').write('import os')", "self.pth", count=2)
+
+            # Held open by its creator while another process writes it; the creator's close
+            # ends its own creation.
+            other = f"echo 'import os' >> {f}/held.pth; " + linger_sh(sensor.events_path, "held.pth")
+            p_held = python_writer(sensor, f"h = open({f + '/held.pth'!r}, 'w')\n"
+                                   "import subprocess\n"
+                                   f"subprocess.run(['/bin/sh', '-c', {other!r}], check=True)\n"
+                                   "h.write('# mine'); h.close()", "held.pth")
+
+            # Everything before it is out once this one is.
+            python_writer(sensor, f"open({f + '/last.txt'!r}, 'w').close()", "last.txt")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+
+        self.assertEqual(self.actions_of(sensor, "linked.pth"),
+                         [("creation", p_link), ("modification", p_link_write)])
+        self.assertEqual(self.actions_of(sensor, "ro.pth"), [("creation", p_ro), ("modification", p_ro_write)])
+        self.assertEqual(self.actions_of(sensor, "self.pth"), [("creation", p_self), ("modification", p_self)])
+        held = self.actions_of(sensor, "held.pth")
+        self.assertEqual([a for a, _ in held], ["creation", "modification"], held)
+        self.assertEqual(held[0][1], p_held)
+        self.assertNotEqual(held[1][1], p_held)
+        linked = [e for e in sensor.events() if field(e, "file.name") == "linked.pth"]
+        self.assertEqual(field(linked[0], "sitewatch.file.hard_links"), 2)
+
+    def test_merged_creation_and_deletion_in_order(self):
+        f = self.folder("merged")
+        sensor = Sensor(f)
+        try:
+            # Both run while the sensor cannot read: A's creation and deletion of x.pth
+            # are merged into one event, and B's x.pth exists when it is read.
+            sensor.send(signal.SIGSTOP)
+            subprocess.run([PY, "-c", f"import os; p = {f + '/x.pth'!r}; open(p, 'w').write('a'); os.unlink(p)"],
+                           check=True, timeout=WAIT)
+            b = subprocess.Popen(["/bin/sh", "-c", f"echo b > {f}/x.pth"])
+            b.wait(timeout=WAIT)
+            sensor.send(signal.SIGCONT)
+            wait_for(lambda: len(self.actions_of(sensor, "x.pth")) >= 3, "the three events")
+        finally:
+            sensor.send(signal.SIGCONT)
+            self.assertEqual(sensor.stop(), 0)
+        self.assertEqual([action for action, _ in self.actions_of(sensor, "x.pth")],
+                         ["creation", "deletion", "creation"])
+        self.assertEqual(self.actions_of(sensor, "x.pth")[2][1], b.pid)
+
+    def test_missing_event_decided_on_a_quiet_stream(self):
+        # The sequence waits for a deletion that never comes; with no later file event,
+        # the sensor's clock must still close the 1 s window and print the match.
+        f = self.folder("quiet")
+        query = ('sequence with maxspan=1s [file where event.type == "creation" and '
+                 'file.name == "lone.txt"] ![file where event.type == "deletion"]')
+        sensor = Sensor(f, "-q", query)
+        try:
+            with open(os.path.join(f, "lone.txt"), "w") as out:
+                out.write("x\n")
+            wait_for(lambda: sensor.alerts(), "the match on a quiet stream")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        self.assertEqual(len(sensor.alerts()), 1)
+
+    # -- where files are, however they got there --
+
+    def test_bind_mount_of_a_subfolder_first(self):
+        f = self.folder("bind")
+        site = f + "/lib/python3.11/site-packages"
+        os.makedirs(site)
+        os.makedirs(f + "/sub")
+        bind = self.folder("bind-view")
+        subprocess.run(["mount", "--bind", f + "/sub", bind], check=True)
+        try:
+            sensor = Sensor(f, paths=[bind, f])
+            try:
+                python_writer(sensor, f"open({site + '/evil.pth'!r}, 'w').write('import os')", "evil.pth")
+                python_writer(sensor, f"open({f + '/sub/insub.txt'!r}, 'w').close()", "insub.txt")
+            finally:
+                self.assertEqual(sensor.stop(), 0)
+        finally:
+            subprocess.run(["umount", bind], check=True)
+        paths = {field(e, "file.name"): field(e, "file.path") for e in sensor.events()}
+        self.assertEqual(paths.get("evil.pth"), site + "/evil.pth")
+        self.assertEqual(paths.get("insub.txt"), f + "/sub/insub.txt")
+        self.assertEqual([field(e, "file.name") for e, _ in alert_events(sensor.alerts())], ["evil.pth"])
+        self.assertEqual(sensor.stat("filesystems watched"), 1)
+
+    def test_folder_renamed_into_site_packages(self):
+        f = self.folder("moved")
+        os.makedirs(f + "/stage/sub")
+        for name in ("zz.pth", "sub/deep.pth", "notes.txt"):
+            with open(f"{f}/stage/{name}", "w") as out:
+                out.write("import os\n")
+        site = f + "/lib/python3.11/site-packages"
+        os.makedirs(os.path.dirname(site))
+        sensor = Sensor(f)
+        try:
+            p_mv = python_writer(sensor, f"os.rename({f + '/stage'!r}, {site!r})", "deep.pth")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        renames = [e for e in sensor.events() if field(e, "event.action") == "rename"]
+        folder = renames[0]
+        self.assertEqual(field(folder, "file.path"), site)
+        self.assertEqual(field(folder, "file.type"), "dir")
+        self.assertEqual(field(folder, "file.Ext.original.path"), f + "/stage")
+        self.assertIsNone(field(folder, "sitewatch"))
+        moved = {field(e, "file.path"): e for e in renames[1:]}
+        self.assertEqual(sorted(moved), [site + "/sub/deep.pth", site + "/zz.pth"])
+        zz = moved[site + "/zz.pth"]
+        self.assertEqual(field(zz, "file.Ext.original.path"), f + "/stage/zz.pth")
+        self.assertTrue(field(zz, "sitewatch.event.synthesized"))
+        self.assertIsNone(field(zz, "file.type"))
+        self.assertEqual(field(zz, "process.pid"), p_mv)
+        self.assertEqual(sorted(field(e, "file.name") for e, _ in alert_events(sensor.alerts())),
+                         ["deep.pth", "zz.pth"])
+
+    def test_venv_renamed_away_and_back(self):
+        f = self.folder("roundtrip")
+        site = f + "/venv/lib/python3.11/site-packages"
+        os.makedirs(site)
+        sensor = Sensor(f, paths=[site])
+        try:
+            # The hook is written while its folder is elsewhere, outside --path.
+            os.rename(f + "/venv", f + "/.v")
+            with open(f + "/.v/lib/python3.11/site-packages/b.pth", "w") as out:
+                out.write("import os\n")
+            p_mv = python_writer(sensor, f"os.rename({f + '/.v'!r}, {f + '/venv'!r})", "b.pth")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        paths = [(field(e, "file.path"), field(e, "sitewatch.event.synthesized")) for e in sensor.events()]
+        self.assertEqual(paths, [(f + "/.v", None), (f + "/venv", None), (site + "/b.pth", True)])
+        [(e, _)] = alert_events(sensor.alerts())
+        self.assertEqual(field(e, "process.pid"), p_mv)
+
+    def test_change_through_another_hard_link(self):
+        f = self.folder("links")
+        site = f + "/lib/python3.11/site-packages"
+        os.makedirs(site)
+        with open(site + "/benign.pth", "w") as out:
+            out.write("/opt/benign\n")
+        os.link(site + "/benign.pth", f + "/notes.txt")
+        sensor = Sensor(f)
+        try:
+            p = python_writer(sensor, f"open({f + '/notes.txt'!r}, 'a').write('import os')", "notes.txt")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        [e] = [e for e in sensor.events() if field(e, "process.pid") == p]
+        # The name the writer used, with the count that shows the file has other names.
+        self.assertEqual(field(e, "file.path"), f + "/notes.txt")
+        self.assertEqual(field(e, "event.action"), "modification")
+        self.assertEqual(field(e, "sitewatch.file.hard_links"), 2)
+
+    # -- the writing process --
+
+    def test_writer_outside_the_pid_namespace(self):
+        if shutil.which("unshare") is None:
+            self.skipTest("unshare (util-linux) is not installed")
+        f = self.folder("pidns")
+        sensor = Sensor(f, wrap=["unshare", "-p", "-f", "--mount-proc"])
+        try:
+            with open(f + "/fromhost.txt", "w") as out:
+                out.write("x")
+            wait_for(lambda: self.actions_of(sensor, "fromhost.txt"), "the event")
+        finally:
+            # unshare does not forward signals, so its child, the sensor, is stopped directly.
+            with open(f"/proc/{sensor.proc.pid}/task/{sensor.proc.pid}/children") as c:
+                for child in c.read().split():
+                    os.kill(int(child), signal.SIGTERM)
+            self.assertEqual(sensor.stop(), 0)
+        [e] = [e for e in sensor.events() if field(e, "file.name") == "fromhost.txt"]
+        self.assertIsNone(field(e, "process"))
+        self.assertFalse(field(e, "sitewatch.process.resolved"))
+        self.assertEqual(field(e, "sitewatch.process.unresolved_reason"), "outside_pid_namespace")
+
+    def test_process_start_to_the_tick(self):
+        f = self.folder("start")
+        sensor = Sensor(f)
+        try:
+            # Field 22 of /proc/PID/stat: the start in clock ticks after boot.
+            p = python_writer(sensor, "ticks = open('/proc/self/stat').read().rsplit(')', 1)[1].split()[19]\n"
+                              f"open({f + '/start.txt'!r}, 'w').write(ticks)", "start.txt")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        with open(f + "/start.txt") as t:
+            ticks = int(t.read())
+        boot = time.clock_gettime(time.CLOCK_REALTIME) - time.clock_gettime(time.CLOCK_BOOTTIME)
+        want = boot + ticks / os.sysconf("SC_CLK_TCK")
+        [e] = [e for e in sensor.events() if field(e, "process.pid") == p]
+        start = field(e, "process.start")
+        got = datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        # Both sides are cut to the clock tick (10 ms); a boot time in whole seconds would be up to 1 s off.
+        self.assertLess(abs(got - want), 0.02, f"{start} against {want}")
+
+    def test_outputs_named_twice_and_usr1(self):
+        f = self.folder("outputs")
+        r = run("watch", "--path", f, "--events-out", f + "/x.ndjson", "--alerts-out", f + "/./x.ndjson")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("are the same file", r.stderr)
+        sensor = Sensor(f)
+        try:
+            sensor.send(signal.SIGUSR1)
+            wait_for(lambda: "process cache:" in sensor.stderr(), "the counts on SIGUSR1")
+        finally:
+            self.assertEqual(sensor.stop(), 0)
+        self.assertEqual(sensor.stat("filesystems watched"), 1)
+        self.assertIn("1 filesystem watched,", sensor.stderr())
+        self.assertIsNotNone(sensor.stat("revalidated"))
 
     # -- the T1546.018 tests, the rule's own test and a benign install --
 
@@ -706,7 +959,7 @@ class Watch(unittest.TestCase):
         text = open(err_path).read()
         self.assertEqual([field(e, "file.name") for e in read_ndjson(events)], [])
         self.assertIn("lacks CAP_DAC_READ_SEARCH", text)
-        self.assertRegex(text, r"[1-9]\d* events whose folder could not be named")
+        self.assertRegex(text, r"[1-9]\d* events? whose folder could not be named")
 
     def test_not_root(self):
         setpriv = shutil.which("setpriv")

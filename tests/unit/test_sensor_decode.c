@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -137,6 +138,28 @@ static void rename_has_both_names(void **state)
 	assert_true(ev.pidfd_error);
 }
 
+/* With FAN_REPORT_TARGET_FID, a creation also carries the new file's own handle. */
+static void creation_with_the_file_handle(void **state)
+{
+	struct event_buf b = { .len = 0 };
+	struct sensor_fan_event ev;
+	size_t step;
+
+	(void)state;
+	begin_event(&b, FAN_CREATE | FAN_DELETE, 5);
+	add_dir_record(&b, FAN_EVENT_INFO_TYPE_DFID_NAME, 3, "x.pth");
+	add_dir_record(&b, FAN_EVENT_INFO_TYPE_FID, 3, "");
+	end_event(&b);
+
+	assert_int_equal(sensor_fan_decode(b.bytes, b.len, &ev, &step), SENSOR_FAN_EVENT);
+	assert_true(ev.has_dir);
+	assert_true(ev.has_target);
+	assert_string_equal(ev.dir.name, "x.pth");
+	assert_string_equal(ev.target.name, "");
+	assert_int_equal(ev.target.fsid[0], 3);
+	assert_int_equal(ev.target.handle_len, sizeof(struct file_handle) + 8);
+}
+
 static void events_in_a_row_and_unknown_records(void **state)
 {
 	struct event_buf b = { .len = 0 };
@@ -258,6 +281,24 @@ static void mounts_unescape_and_errors(void **state)
 	sensor_mounts_free(&m);
 }
 
+/* The mount that names a filesystem's folders: one of its root, of any type. */
+static void mounts_whole_filesystem(void **state)
+{
+	const char *text =
+		"30 1 0:40 /w/sub /tmp/view rw - tmpfs none rw\n"
+		"31 1 0:40 / /tmp/wt\\040x rw - tmpfs none rw\n"
+		"32 1 0:41 /data /srv rw - ramfs none rw\n";
+	char *found;
+
+	(void)state;
+	found = sensor_mounts_find_whole(text, strlen(text), 0, 40);
+	assert_non_null(found);
+	assert_string_equal(found, "/tmp/wt x");
+	free(found);
+	assert_null(sensor_mounts_find_whole(text, strlen(text), 0, 41));
+	assert_null(sensor_mounts_find_whole(text, strlen(text), 8, 1));
+}
+
 static void fstype_classes(void **state)
 {
 	(void)state;
@@ -274,11 +315,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(creation_with_name_and_pidfd),
 		cmocka_unit_test(rename_has_both_names),
+		cmocka_unit_test(creation_with_the_file_handle),
 		cmocka_unit_test(events_in_a_row_and_unknown_records),
 		cmocka_unit_test(truncated_and_inconsistent),
 		cmocka_unit_test(handle_longer_than_record),
 		cmocka_unit_test(mounts_local_filesystems_once),
 		cmocka_unit_test(mounts_unescape_and_errors),
+		cmocka_unit_test(mounts_whole_filesystem),
 		cmocka_unit_test(fstype_classes),
 	};
 

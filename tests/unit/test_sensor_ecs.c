@@ -143,8 +143,50 @@ static void rename_and_unknowns(void **state)
 	assert_null(get(doc.root, "process.parent"));
 	assert_null(get(doc.root, "user"));
 	assert_false(get(doc.root, "sitewatch.process.resolved")->u.boolean);
+	assert_text(doc.root, "sitewatch.process.unresolved_reason", "exited");
 	assert_text(doc.root, "sitewatch.file.directory_source", "last_known");
 	assert_text(doc.root, "sitewatch.file.original_directory_source", "unknown");
+	json_doc_free(&doc);
+	buf_free(&b);
+}
+
+/* A folder's rename, a file moved with it, a file with two names, a writer with no pid. */
+static void folders_links_and_pid_namespaces(void **state)
+{
+	struct sensor_process p = python_writer();
+	struct sensor_process outside = { .pid = 0, .why = SENSOR_PROC_OTHER_PID_NS, .start_ms = -1,
+					  .ppid = -1, .uid = -1 };
+	struct sensor_file_event ev = {
+		.action = SENSOR_RENAME,
+		.file = { .dir = "/v", .dir_len = 2, .name = "site-packages", .name_len = 13 },
+		.original = { .dir = "/v", .dir_len = 2, .name = "stage", .name_len = 5 },
+		.is_dir = true,
+		.process = &p,
+		.host_name = "h",
+	};
+	struct buf b = BUF_INIT;
+	struct json_doc doc;
+
+	(void)state;
+	sensor_ecs_write(&b, &ev);
+	parse(&doc, &b);
+	assert_text(doc.root, "file.type", "dir");
+	assert_null(get(doc.root, "sitewatch"));
+	json_doc_free(&doc);
+
+	ev.is_dir = false;
+	ev.synthesized = true;
+	ev.links = 2;
+	ev.process = &outside;
+	buf_clear(&b);
+	sensor_ecs_write(&b, &ev);
+	parse(&doc, &b);
+	assert_null(get(doc.root, "file.type"));
+	assert_true(get(doc.root, "sitewatch.event.synthesized")->u.boolean);
+	assert_int_equal(get(doc.root, "sitewatch.file.hard_links")->u.number.integer, 2);
+	assert_null(get(doc.root, "process"));
+	assert_false(get(doc.root, "sitewatch.process.resolved")->u.boolean);
+	assert_text(doc.root, "sitewatch.process.unresolved_reason", "outside_pid_namespace");
 	json_doc_free(&doc);
 	buf_free(&b);
 }
@@ -253,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(creation_event_fields),
 		cmocka_unit_test(rename_and_unknowns),
+		cmocka_unit_test(folders_links_and_pid_namespaces),
 		cmocka_unit_test(extensions),
 		cmocka_unit_test(invalid_utf8_becomes_replacement),
 		cmocka_unit_test(stat_lines),
