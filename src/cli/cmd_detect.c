@@ -2,8 +2,12 @@
  * sitewatch detect: runs EQL queries or rules over ECS event logs.
  *
  * Every input file and stdin form one stream evaluated in timestamp order.
- * Files are read whole and their candidates ordered at the end; stdin is
- * read last, through the reorder window, so that an endless stream works.
+ * Files are read first, through a sort buffer that releases their
+ * candidates in order as they come. If they turn out not to be in time
+ * order, the results are dropped and the files are read again with every
+ * candidate held to the end, which is why results wait in a spool file.
+ * stdin is read last, through the reorder window, so that an endless
+ * stream works.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,7 +53,15 @@ enum {
 	OPT_RESULT_POSITION,
 	OPT_MAX_SAMPLES_PER_KEY,
 	OPT_DATE_FIELD,
+	OPT_SORT_BUFFER,
 };
+
+/*
+ * Candidates of files held for ordering by default: about 10 MB for
+ * events of 650 bytes, which take about 1 KB each when held
+ * (bench/README.md, "Sequence memory").
+ */
+#define DEFAULT_SORT_BUFFER 10000
 
 /* The EQL API's bound for max_samples_per_key is a positive int; this one bounds memory. */
 #define MAX_SAMPLES_PER_KEY 10000
@@ -84,6 +96,7 @@ static const struct option long_options[] = {
 	{ "result-position", required_argument, NULL, OPT_RESULT_POSITION },
 	{ "max-samples-per-key", required_argument, NULL, OPT_MAX_SAMPLES_PER_KEY },
 	{ "date-field", required_argument, NULL, OPT_DATE_FIELD },
+	{ "sort-buffer", required_argument, NULL, OPT_SORT_BUFFER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,6 +135,10 @@ static void detect_usage(FILE *out)
 "      --reorder-window D      how long stdin events wait to be put in order,\n"
 "                              in event time, e.g. 500ms, 5s, 1m (default 5s)\n"
 "      --reorder-max-events N  events the window holds at most (default 100000)\n"
+"      --sort-buffer N|all     events of files that pass a clause, held to be put\n"
+"                              in order (default 10000); files out of time order\n"
+"                              by more are read a second time, holding them all;\n"
+"                              all: hold them all at once, reading files once\n"
 "      --max-sequences N       open sequences, or sample join keys, per query\n"
 "                              (default 1000000); past it the oldest sequence\n"
 "                              is dropped\n"
@@ -132,11 +149,14 @@ static void detect_usage(FILE *out)
 "      --max-errors N          messages printed per kind of bad input (default 20);\n"
 "                              the rest are counted in the summary\n"
 "      --quiet                 no progress line on a terminal\n"
-"      --no-prefilter          parse every event; by default, NDJSON lines\n"
-"                              that lack every literal the rules need are\n"
-"                              passed over unparsed: a line that is not one\n"
-"                              {...} object is still reported, but deeper\n"
-"                              JSON faults and missing timestamps there are not\n"
+"      --no-prefilter          parse every event and test every clause; by\n"
+"                              default, NDJSON lines that lack every literal\n"
+"                              the rules need are passed over unparsed (a\n"
+"                              line that is not one {...} object is still\n"
+"                              reported, but deeper JSON faults and missing\n"
+"                              timestamps there are not), and a clause whose\n"
+"                              literals are absent from the event is false\n"
+"                              without being evaluated\n"
 "      --threads N             threads that run the prefilter over a plain\n"
 "                              NDJSON file (default: the CPUs, at most 8)\n"
 "  -h, --help                  show this help\n"
@@ -197,6 +217,27 @@ static bool parse_bounded(const char *option, const char *text, int64_t min, int
 		return false;
 	}
 	*out = n;
+	return true;
+}
+
+/* --sort-buffer: a number of events, or "all" (0 for the detector: no buffer, hold all). */
+static bool parse_sort_buffer(const char *text, size_t *out)
+{
+	char *end;
+	long long n;
+
+	if (strcmp(text, "all") == 0) {
+		*out = 0;
+		return true;
+	}
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || n < 1) {
+		diag_error("invalid value '%s' for --sort-buffer: expected a number of events "
+			   "of at least 1, or all", text);
+		return false;
+	}
+	*out = (size_t)n;
 	return true;
 }
 
@@ -280,7 +321,7 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		return true;
 	case OPT_INCLUDE_DISABLED: a->include_disabled = true; return true;
 	case OPT_QUIET: a->quiet = true; return true;
-	case OPT_NO_PREFILTER: a->no_prefilter = true; return true;
+	case OPT_NO_PREFILTER: a->no_prefilter = a->det.no_clause_index = true; return true;
 	case OPT_THREADS:
 		if (!parse_count("threads", arg, 1, &n))
 			return false;
@@ -328,6 +369,7 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		a->to = arg;
 		return parse_time("to", arg, &a->det.to_ms);
 	case OPT_REORDER_WINDOW: return parse_duration("reorder-window", arg, &a->det.reorder_window_ms);
+	case OPT_SORT_BUFFER: return parse_sort_buffer(arg, &a->det.sort_buffer);
 	case OPT_REORDER_MAX:
 		if (!parse_count("reorder-max-events", arg, 1, &n)) return false;
 		a->det.reorder_max = (size_t)n;
@@ -380,6 +422,7 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 
 	memset(a, 0, sizeof(*a));
 	detector_options_default(&a->det);
+	a->det.sort_buffer = DEFAULT_SORT_BUFFER;
 	a->input = limits;
 	optind = 1;
 	opterr = 0; /* getopt's own messages would start with "detect:" */
@@ -427,6 +470,13 @@ struct reading {
 	size_t framing_skipped;           /* malformed documents the input layer found */
 	size_t filtered;                  /* lines the prefilter passed over */
 	size_t trailing;                  /* lines with text after their document */
+	/*
+	 * Per FILE argument, from the first reading, for a second one: the
+	 * input layer's messages (printed once only) and whether it could
+	 * not be opened (not tried again). NULL for a run that reads once.
+	 */
+	size_t *messages;
+	bool *unopened;
 };
 
 /*
@@ -477,16 +527,27 @@ static struct plan_prefilter *job_prefilter(const struct detect_job *job)
 	return pf;
 }
 
-/* Reads one input into the detector. Returns false on a read error. */
-static bool read_input(struct reading *rd, const char *path, const struct input_limits *limits)
+/*
+ * Reads input `index` of `files` into the detector, or stdin for "-".
+ * Returns false on a read error. Reading stops where the detector finds
+ * the files out of order.
+ */
+static bool read_input(struct reading *rd, char **files, size_t index,
+		       const struct input_limits *limits)
 {
+	const char *path = files[index];
 	bool streaming = strcmp(path, "-") == 0;
 	struct input *in = input_open(path, limits);
 	struct input_doc doc;
 	int r;
 
-	if (in == NULL)
+	if (in == NULL) {
+		if (rd->unopened != NULL)
+			rd->unopened[index] = true;
 		return false;
+	}
+	if (rd->messages != NULL)
+		input_set_quiet(in, rd->messages[index]);
 	if (rd->prefilter != NULL)
 		input_set_filter(in, filter_line, rd->prefilter);
 	input_set_threads(in, rd->threads);
@@ -495,9 +556,11 @@ static bool read_input(struct reading *rd, const char *path, const struct input_
 	while ((r = input_next(in, &doc)) == 1) {
 		detector_feed(rd->det, doc.json, doc.len, doc.origin, doc.line, streaming);
 		detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
-		if (streaming && detector_done(rd->det))
+		if ((streaming && detector_done(rd->det)) || detector_order_broken(rd->det))
 			break;
 	}
+	if (rd->messages != NULL)
+		rd->messages[index] = input_messages(in);
 	rd->framing_skipped += input_skipped(in);
 	rd->trailing += input_trailing(in);
 	rd->filtered += input_filtered(in);
@@ -596,6 +659,134 @@ static bool stdin_is_live(void)
 	return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 }
 
+/*
+ * Whether every FILE argument can be read a second time, as the sort
+ * buffer may need: none is stdin or a pipe (a FIFO, the /dev/fd/N of a
+ * shell's process substitution). stdin comes after the files as a stream
+ * whose late events are measured against what the files released, which
+ * the buffer would change, so stdin among the inputs turns it off too. A
+ * file that cannot be opened fails in both readings alike.
+ */
+static bool files_rereadable(char **files, size_t n)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(files[i], "-") == 0)
+			return false;
+		if (stat(files[i], &st) == 0 &&
+		    (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Opens the spool where results wait until the end of a run with a sort
+ * buffer: a file in $TMPDIR (default /tmp), unlinked at once so that
+ * nothing is left behind. Returns NULL, with the reason in `*err`, when it
+ * cannot be created.
+ */
+static FILE *open_spool(const char **dir, int *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+	FILE *f = NULL;
+	int fd = -1;
+
+	*dir = tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp";
+	*err = ENAMETOOLONG;
+	if (snprintf(path, sizeof(path), "%s/sitewatch-results-XXXXXX", *dir) < (int)sizeof(path)) {
+		fd = mkstemp(path);
+		*err = errno;
+	}
+	if (fd >= 0) {
+		unlink(path);
+		f = fdopen(fd, "w+");
+		*err = errno;
+	}
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	*err = 0;
+	return f;
+}
+
+/*
+ * Warns that the files were read with every candidate held, for want of a
+ * spool, when there were more candidates than the sort buffer holds: only
+ * then would the spool have saved memory.
+ */
+static void warn_no_spool(const struct detector *det, size_t buffer, const char *dir, int err)
+{
+	uint64_t held = detector_stats(det)->candidates;
+
+	if (err == 0 || held <= buffer)
+		return;
+	diag_warn("every one of the %" PRIu64 " events that passed a clause was held in memory "
+		  "until the end, past --sort-buffer %zu, because no temporary file for the "
+		  "results could be created in %s (%s); set TMPDIR to a writable folder",
+		  held, buffer, dir, strerror(err));
+}
+
+/* Reads every FILE argument but stdin; false when one could not be read. */
+static bool read_files(struct reading *rd, const struct detect_args *a)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < a->nfiles && detector_order_broken(rd->det) == NULL; i++) {
+		if (strcmp(a->files[i], "-") == 0 || (rd->unopened != NULL && rd->unopened[i]))
+			continue;
+		if (!read_input(rd, a->files, i, &a->input))
+			ok = false;
+	}
+	return ok;
+}
+
+/*
+ * Reads the files again after they turned out not to be in time order:
+ * prints where, once, drops what the first reading found and holds every
+ * candidate until the end. Files that could not be opened are not tried
+ * again, and the messages of the first reading are not repeated.
+ */
+static bool read_again(struct reading *rd, struct detect_job *job, const struct detect_args *a)
+{
+	const struct detector_break *brk = detector_order_broken(rd->det);
+
+	detect_progress_end(&rd->progress);
+	diag_at(brk->origin, brk->line, "the files are not in time order: this event sorts "
+		"before one that the sort buffer (--sort-buffer %zu) had already released; reading "
+		"them again with every event that passes a clause held in memory until the end "
+		"(--sort-buffer all reads them once that way)", a->det.sort_buffer);
+	detector_restart(rd->det);
+	detect_job_restart(job);
+	rd->framing_skipped = 0;
+	rd->filtered = 0;
+	rd->trailing = 0;
+	detect_progress_init(&rd->progress, !a->quiet);
+	return read_files(rd, a);
+}
+
+/* Reads the files, again if they are out of order, then stdin; false when one could not be read. */
+static bool read_inputs(struct reading *rd, struct detect_job *job, const struct detect_args *a)
+{
+	bool ok = read_files(rd, a);
+
+	if (detector_order_broken(rd->det) != NULL)
+		ok = read_again(rd, job, a) && ok;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		if (strcmp(a->files[i], "-") != 0)
+			continue;
+		detect_job_flush_each(job, stdin_is_live());
+		if (!read_input(rd, a->files, i, &a->input))
+			ok = false;
+	}
+	return ok;
+}
+
 int cmd_detect(int argc, char **argv)
 {
 	static char *stdin_only[] = { "-" };
@@ -603,7 +794,11 @@ int cmd_detect(int argc, char **argv)
 	struct detect_job job;
 	struct detector *det;
 	struct reading rd = { .det = NULL };
-	bool read_failed = false;
+	bool read_failed;
+	FILE *spool = NULL;
+	const char *spool_dir = NULL;
+	int spool_err = 0;
+	size_t buffer;
 	int status = parse_args(argc, argv, &args);
 
 	if (status != 0) {
@@ -627,8 +822,19 @@ int cmd_detect(int argc, char **argv)
 
 	args.det.date_fields = args.date_fields;
 	args.det.ndate_fields = args.ndate_fields;
+	if (args.nfiles == 0) {
+		args.files = stdin_only;
+		args.nfiles = 1;
+	}
+	buffer = args.det.sort_buffer;
+	if (buffer > 0 && files_rereadable(args.files, args.nfiles))
+		spool = open_spool(&spool_dir, &spool_err);
+	if (spool == NULL)
+		args.det.sort_buffer = 0;
 	det = detector_new(&args.det, detect_job_result, &job);
 	if (!detect_job_init(&job, det, &job_opts)) {
+		if (spool != NULL)
+			fclose(spool);
 		detector_free(det);
 		detect_job_free(&job);
 		free(args.rule_paths);
@@ -640,27 +846,19 @@ int cmd_detect(int argc, char **argv)
 	rd.prefilter = args.no_prefilter ? NULL : job_prefilter(&job);
 	rd.threads = args.threads > 0 ? args.threads : default_threads();
 	detect_progress_init(&rd.progress, !args.quiet);
+	if (spool != NULL) {
+		detect_job_set_spool(&job, spool, spool_dir);
+		rd.messages = xcalloc(args.nfiles, sizeof(*rd.messages));
+		rd.unopened = xcalloc(args.nfiles, sizeof(*rd.unopened));
+	}
 
-	if (args.nfiles == 0) {
-		args.files = stdin_only;
-		args.nfiles = 1;
-	}
-	for (size_t i = 0; i < args.nfiles; i++) {
-		if (strcmp(args.files[i], "-") != 0 && !read_input(&rd, args.files[i], &args.input))
-			read_failed = true;
-	}
-	for (size_t i = 0; i < args.nfiles; i++) {
-		if (strcmp(args.files[i], "-") != 0)
-			continue;
-		detect_job_flush_each(&job, stdin_is_live());
-		if (!read_input(&rd, "-", &args.input))
-			read_failed = true;
-	}
+	read_failed = !read_inputs(&rd, &job, &args);
 	detector_finish(det);
 	detect_progress_end(&rd.progress);
 	plan_prefilter_free(rd.prefilter);
 
 	print_summary(detector_stats(det), rd.framing_skipped, rd.filtered, rd.trailing);
+	warn_no_spool(det, buffer, spool_dir, spool_err);
 	detect_job_report_limits(&job, det);
 	status = detect_job_finish(&job);
 	if (read_failed || nothing_usable(detector_stats(det), args.det.timestamp_field,
@@ -671,6 +869,8 @@ int cmd_detect(int argc, char **argv)
 
 	detect_job_free(&job);
 	detector_free(det);
+	free(rd.messages);
+	free(rd.unopened);
 	free(args.rule_paths);
 	free(args.date_fields);
 	return status;

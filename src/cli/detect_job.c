@@ -1,10 +1,12 @@
 #include "detect_job.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "engine/eval_stats.h"
@@ -333,6 +335,13 @@ void detect_job_emit(struct detect_job *job, const struct detector_result *r,
 		}
 		buf_putc(&job->line, '\n');
 	}
+	if (job->spool != NULL) {
+		/* After a failure the results are lost, and detect_job_finish() reports it. */
+		if (job->spool_errno == 0 &&
+		    fwrite(job->line.data, 1, job->line.len, job->spool) != job->line.len)
+			job->spool_errno = errno != 0 ? errno : EIO;
+		return;
+	}
 	if (fwrite(job->line.data, 1, job->line.len, job->out) != job->line.len)
 		job->write_failed = true;
 	if (job->flush_each && fflush(job->out) != 0)
@@ -453,8 +462,53 @@ void detect_job_set_output(struct detect_job *job, FILE *out, const char *name)
 	job->out_name = name;
 }
 
+void detect_job_set_spool(struct detect_job *job, FILE *spool, const char *dir)
+{
+	job->spool = spool;
+	job->spool_dir = dir;
+	job->spool_errno = 0;
+}
+
+void detect_job_restart(struct detect_job *job)
+{
+	job->header_written = false;
+	if (job->spool == NULL || job->spool_errno != 0)
+		return;
+	if (fflush(job->spool) != 0 || ftruncate(fileno(job->spool), 0) != 0 ||
+	    fseek(job->spool, 0, SEEK_SET) != 0)
+		job->spool_errno = errno;
+}
+
+/* Copies the spool, from its start, to the output. */
+static void copy_spool(struct detect_job *job)
+{
+	char block[1 << 16];
+	size_t n;
+
+	if (fflush(job->spool) != 0 || fseek(job->spool, 0, SEEK_SET) != 0) {
+		job->spool_errno = errno;
+		return;
+	}
+	while ((n = fread(block, 1, sizeof(block), job->spool)) > 0) {
+		if (fwrite(block, 1, n, job->out) != n) {
+			job->write_failed = true;
+			return;
+		}
+	}
+	if (ferror(job->spool))
+		job->spool_errno = errno != 0 ? errno : EIO;
+}
+
 int detect_job_finish(struct detect_job *job)
 {
+	if (job->spool != NULL && job->spool_errno == 0)
+		copy_spool(job);
+	if (job->spool_errno != 0) {
+		diag_error("writing the results to a temporary file in %s failed: %s; make room "
+			   "there, set TMPDIR to another folder, or give --sort-buffer all, which "
+			   "needs no temporary file", job->spool_dir, strerror(job->spool_errno));
+		return EXIT_FATAL;
+	}
 	if (fflush(job->out) != 0 || job->write_failed) {
 		diag_error("writing the results to %s failed", job->out_name);
 		return EXIT_FATAL;
@@ -471,6 +525,8 @@ void detect_job_free(struct detect_job *job)
 	free(job->queries);
 	if (job->rules_loaded)
 		rule_set_free(&job->rules);
+	if (job->spool != NULL)
+		fclose(job->spool);
 	buf_free(&job->line);
 	buf_free(&job->members);
 	free(job->date_fields);

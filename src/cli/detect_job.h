@@ -2,9 +2,9 @@
  * The queries of one `detect` run (one -q query, or rules) and the printing
  * of their results on stdout (or another stream, for `watch`).
  *
- * Ownership: the job owns its parsed queries (one arena), its rules and its
- * output buffer; detect_job_free() releases them after the detector that
- * borrows the queries is done.
+ * Ownership: the job owns its parsed queries (one arena), its rules, its
+ * output buffer and its spool. detect_job_free() releases them once the
+ * detector that borrows the queries is done.
  */
 #ifndef SW_DETECT_JOB_H
 #define SW_DETECT_JOB_H
@@ -51,6 +51,9 @@ struct detect_job {
 	struct detect_table columns;
 	FILE *out;                      /* stdout unless detect_job_set_output() */
 	const char *out_name;           /* for messages */
+	FILE *spool;                    /* NULL, or where results wait until detect_job_finish() */
+	const char *spool_dir;          /* for messages */
+	int spool_errno;                /* 0, or why writing to the spool failed */
 	detect_alert_hook alert_hook;   /* NULL: every alert is printed */
 	void *alert_hook_arg;
 	struct buf members;
@@ -113,7 +116,20 @@ void detect_job_flush_each(struct detect_job *job, bool on);
  */
 void detect_job_report_limits(const struct detect_job *job, const struct detector *det);
 
-/* Flushes the output; returns 2 when writing failed, else 0. */
+/*
+ * Results go to `spool`, a temporary file already unlinked in folder
+ * `dir`, and reach the output at detect_job_finish(), so that a run that
+ * must read its files again can drop what it printed. The job closes it.
+ */
+void detect_job_set_spool(struct detect_job *job, FILE *spool, const char *dir);
+
+/* Drops the results printed so far (into the spool): the run starts again. */
+void detect_job_restart(struct detect_job *job);
+
+/*
+ * Copies the spool to the output, if there is one, and flushes the
+ * output; returns 2 when writing failed, else 0.
+ */
 int detect_job_finish(struct detect_job *job);
 void detect_job_free(struct detect_job *job);
 

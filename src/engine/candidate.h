@@ -42,7 +42,7 @@ struct candidate {
 	size_t doc_len;
 	char *host;        /* host.name, NULL when absent */
 	size_t host_len;
-	struct candidate_hit *hits;
+	struct candidate_hit *hits; /* in ascending query order (the detector adds them so) */
 	size_t nhits;
 	char *strings;     /* backing store for tiebreaker text */
 	unsigned refs;

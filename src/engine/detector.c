@@ -11,6 +11,7 @@
 #include "../util/buf.h"
 #include "../util/diag.h"
 #include "../util/xalloc.h"
+#include "clause_index.h"
 #include "coerce.h"
 #include "datefmt.h"
 #include "eval.h"
@@ -21,6 +22,8 @@
 
 /* Key combinations one event may produce for one clause. */
 #define MAX_KEY_COMBINATIONS 64
+/* Hits of one query that one event gives its sequence or sample matcher. */
+#define HITS_PER_QUERY 64
 /* Values one join-key expression may contribute. */
 #define MAX_KEY_VALUES 16
 
@@ -83,6 +86,8 @@ struct detector {
 	size_t ndate_slots;
 
 	struct event_fields ev;
+	struct clause_index *gate;   /* which clauses an event may pass, before evaluating them */
+	struct clause_marks *marks;  /* the gate's marks of the event being fed */
 	struct arena scratch;
 	struct buf keybuf;
 	struct heap held;
@@ -91,6 +96,10 @@ struct detector {
 	int64_t latest;    /* latest timestamp of any event in range, candidate or not */
 	int64_t watermark; /* streaming: sequences know every candidate before it */
 	bool any_streamed;
+	bool broken;       /* sort buffer: a candidate sorted before a released one */
+	struct detector_break brk;
+	uint64_t reports;  /* report() calls, printed or not */
+	uint64_t quiet_reports; /* after a restart: calls left unprinted, the first pass printed them */
 	const char *origin; /* the document being fed, for the limit counts */
 	size_t line;
 	struct detector_stats stats;
@@ -220,7 +229,8 @@ static void bind_date_fields(struct detector *d)
 	}
 }
 
-void detector_start(struct detector *d)
+/* Creates the empty sequence or sample matcher of a query. */
+static void start_matcher(struct detector *d, struct query_state *qs)
 {
 	struct seq_options so = {
 		.max_pending = d->opts.max_sequences,
@@ -228,16 +238,24 @@ void detector_start(struct detector *d)
 		.from_ms = d->opts.from_ms, .to_ms = d->opts.to_ms,
 	};
 
-	bind_date_fields(d);
-	for (size_t i = 0; i < d->nqueries; i++) {
-		struct query_state *qs = &d->queries[i];
+	if (qs->query->kind == EQL_QUERY_SEQUENCE)
+		qs->seq = seq_new(qs->query, &so, result_sink, qs);
+	else if (qs->query->kind == EQL_QUERY_SAMPLE)
+		qs->sample = sample_new(qs->query, d->opts.max_sequences,
+					d->opts.max_samples_per_key, result_sink, qs);
+}
 
-		qs->owner = d;
-		if (qs->query->kind == EQL_QUERY_SEQUENCE)
-			qs->seq = seq_new(qs->query, &so, result_sink, qs);
-		else if (qs->query->kind == EQL_QUERY_SAMPLE)
-			qs->sample = sample_new(qs->query, d->opts.max_sequences,
-						d->opts.max_samples_per_key, result_sink, qs);
+void detector_start(struct detector *d)
+{
+	bind_date_fields(d);
+	d->gate = clause_index_new(d->opts.no_clause_index);
+	for (size_t i = 0; i < d->nqueries; i++)
+		clause_index_add(d->gate, d->queries[i].query, d->queries[i].category_slot);
+	clause_index_seal(d->gate);
+	d->marks = clause_marks_new(d->gate);
+	for (size_t i = 0; i < d->nqueries; i++) {
+		d->queries[i].owner = d;
+		start_matcher(d, &d->queries[i]);
 	}
 }
 
@@ -440,23 +458,37 @@ static bool skips_late(const struct query_state *qs)
 }
 
 /* Sends a candidate to each query it has hits for. */
+/*
+ * The next run of hits of one query in `c`, from hit *i on: evaluate() adds
+ * hits in query order, so each query's hits are one run. Puts at most
+ * HITS_PER_QUERY of them in `hits` (NOTE: an event that passes more
+ * filters of one query feeds only the first ones), moves *i past the run
+ * and returns the query's number. Walking the hits rather than the queries
+ * keeps the cost per candidate small when a thousand rules are loaded.
+ */
+static size_t query_hits(const struct candidate *c, size_t *i,
+			 const struct candidate_hit *hits[HITS_PER_QUERY], size_t *n)
+{
+	size_t q = c->hits[*i].query;
+
+	*n = 0;
+	for (; *i < c->nhits && c->hits[*i].query == q; (*i)++) {
+		if (*n < HITS_PER_QUERY)
+			hits[(*n)++] = &c->hits[*i];
+	}
+	return q;
+}
+
 static void dispatch(struct detector *d, struct candidate *c)
 {
-	const struct candidate_hit *hits[64];
+	const struct candidate_hit *hits[HITS_PER_QUERY];
+	size_t n;
 
-	for (size_t q = 0; q < d->nqueries; q++) {
-		struct query_state *qs = &d->queries[q];
-		size_t n = 0;
+	for (size_t i = 0; i < c->nhits;) {
+		struct query_state *qs = &d->queries[query_hits(c, &i, hits, &n)];
 
 		if (qs->done || qs->sample != NULL)
 			continue;
-		for (size_t i = 0; i < c->nhits && n < 64; i++) {
-			if (c->hits[i].query == q)
-				hits[n++] = &c->hits[i];
-		}
-		if (n == 0)
-			continue;
-
 		if (qs->seq == NULL)
 			result_sink(qs, NULL, 0, &c, 1);
 		else if (!c->late || !skips_late(qs))
@@ -709,35 +741,54 @@ static void count_limits(struct detector *d, struct query_state *qs,
 		   now.combination_limit_hits - before->combination_limit_hits);
 }
 
-/* Evaluates every clause of every query (of the sample queries only, with `samples_only`). */
-static struct candidate *evaluate(struct detector *d, bool samples_only)
+/*
+ * Evaluates one clause that the clause index lets through, and adds a hit
+ * to *c (created on the first) when the event passes it.
+ */
+static void evaluate_clause(struct detector *d, const struct clause_ref *ref,
+			    struct eval_ctx *ctx, struct candidate **c)
+{
+	struct query_state *qs = &d->queries[ref->query];
+	const struct eql_query *query = qs->query;
+	bool until = ref->clause == query->nclauses;
+	const struct eql_clause *clause = until ? query->until : &query->clauses[ref->clause];
+	struct candidate_hit *hit;
+	struct eval_stats before;
+
+	eval_stats_get(&before);
+	arena_reset(&d->scratch);
+	if (clause_index_eval(d->gate, d->marks, ref, ctx)) {
+		if (*c == NULL)
+			*c = candidate_new();
+		hit = candidate_add_hit(*c, (unsigned)ref->query,
+					until ? CANDIDATE_UNTIL : (unsigned)ref->clause);
+		if (query->kind != EQL_QUERY_EVENT && !add_keys(d, query, clause, ctx, hit))
+			(*c)->nhits--;
+	}
+	count_limits(d, qs, &before);
+}
+
+/*
+ * Evaluates every clause of every query (of the sample queries only, with
+ * `samples_only`) over the event `json` whose fields d->ev contains, in
+ * query order. The clause index rules out most clauses without
+ * evaluating them, and without visiting them one by one.
+ */
+static struct candidate *evaluate(struct detector *d, const char *json, size_t len,
+				  bool samples_only)
 {
 	struct eval_ctx ctx = { .ev = &d->ev, .scratch = &d->scratch };
 	struct candidate *c = NULL;
+	struct clause_ref ref;
+	size_t cursor = 0;
 
-	for (size_t q = 0; q < d->nqueries; q++) {
-		const struct eql_query *query = d->queries[q].query;
-		size_t nclauses = query->nclauses + (query->until != NULL);
-		struct eval_stats before;
+	clause_index_mark(d->gate, d->marks, json, len, &d->ev);
+	while (clause_index_next(d->gate, d->marks, &cursor, &ref)) {
+		const struct query_state *qs = &d->queries[ref.query];
 
-		if (d->queries[q].done || (samples_only && query->kind != EQL_QUERY_SAMPLE))
+		if (qs->done || (samples_only && qs->query->kind != EQL_QUERY_SAMPLE))
 			continue;
-		eval_stats_get(&before);
-		for (size_t i = 0; i < nclauses; i++) {
-			const struct eql_clause *clause = i < query->nclauses ? &query->clauses[i] : query->until;
-			unsigned index = i < query->nclauses ? (unsigned)i : CANDIDATE_UNTIL;
-			struct candidate_hit *hit;
-
-			arena_reset(&d->scratch);
-			if (!eval_clause(clause, d->queries[q].category_slot, &ctx))
-				continue;
-			if (c == NULL)
-				c = candidate_new();
-			hit = candidate_add_hit(c, (unsigned)q, index);
-			if (query->kind != EQL_QUERY_EVENT && !add_keys(d, query, clause, &ctx, hit))
-				c->nhits--;
-		}
-		count_limits(d, &d->queries[q], &before);
+		evaluate_clause(d, &ref, &ctx, &c);
 	}
 	if (c != NULL && c->nhits == 0) {
 		candidate_unref(c);
@@ -752,23 +803,16 @@ static struct candidate *evaluate(struct detector *d, bool samples_only)
  */
 static bool feed_samples(struct detector *d, struct candidate *c)
 {
-	const struct candidate_hit *hits[64];
+	const struct candidate_hit *hits[HITS_PER_QUERY];
 	bool others = false;
+	size_t n;
 
-	for (size_t q = 0; q < d->nqueries; q++) {
-		struct query_state *qs = &d->queries[q];
-		size_t n = 0;
+	for (size_t i = 0; i < c->nhits;) {
+		struct query_state *qs = &d->queries[query_hits(c, &i, hits, &n)];
 
-		for (size_t i = 0; i < c->nhits; i++) {
-			if (c->hits[i].query != q)
-				continue;
-			/* NOTE: past 64 filters passed by one event, as in dispatch(), the rest are not fed. */
-			if (qs->sample == NULL)
-				others = true;
-			else if (n < 64)
-				hits[n++] = &c->hits[i];
-		}
-		if (n > 0)
+		if (qs->sample == NULL)
+			others = true;
+		else
 			sample_feed(qs->sample, c, hits, n);
 	}
 	return others;
@@ -779,7 +823,7 @@ static bool feed_samples(struct detector *d, struct candidate *c)
 static void report(struct detector *d, uint64_t count, const char *origin,
 		   size_t line, const char *fmt, const char *detail)
 {
-	if (count > d->opts.max_diagnostics)
+	if (++d->reports <= d->quiet_reports || count > d->opts.max_diagnostics)
 		return;
 	diag_at(origin, line, fmt, detail);
 	if (count == d->opts.max_diagnostics)
@@ -978,7 +1022,7 @@ static bool feed_untimed(struct detector *d, const char *json, size_t len,
 		       "%s; only the sample queries use this event", why);
 	d->stats.untimed_used++;
 
-	c = evaluate(d, true);
+	c = evaluate(d, json, len, true);
 	if (c == NULL)
 		return true;
 	fill_candidate(d, c, json, len, 0);
@@ -1024,10 +1068,38 @@ static void take_late(struct detector *d, struct candidate *c, const char *origi
 	candidate_unref(c);
 }
 
+/*
+ * Adds `c` to the sort buffer of a finite input, and releases the oldest
+ * candidate when the buffer is full. While no candidate sorts before one
+ * already released, they come out in the order of a full sort. Events that
+ * pass no clause cannot break that order: they are never ordered, and the
+ * one value they feed, `latest`, is a maximum. Events without a timestamp
+ * go to sample queries only, in input order, either way.
+ */
+static void hold_sorted(struct detector *d, struct candidate *c, const char *origin,
+			size_t line)
+{
+	if (d->last_released != NULL && candidate_compare(c, d->last_released) < 0) {
+		d->broken = true;
+		d->brk.origin = xstrdup(origin);
+		d->brk.line = line;
+		candidate_unref(c);
+		return;
+	}
+
+	heap_push(&d->held, c);
+	if (d->held.len > d->opts.sort_buffer)
+		release(d, heap_pop(&d->held));
+}
+
 /* Takes candidate `c` (its reference): samples now, the rest in order. */
 static void hold(struct detector *d, struct candidate *c, const char *json, size_t len,
 		 int64_t ts, const char *origin, size_t line, bool streaming)
 {
+	if (d->broken) {
+		candidate_unref(c);
+		return;
+	}
 	fill_candidate(d, c, json, len, ts);
 	d->stats.candidates++;
 	if (d->nsamples > 0 && !feed_samples(d, c)) {
@@ -1039,9 +1111,14 @@ static void hold(struct detector *d, struct candidate *c, const char *json, size
 		take_late(d, c, origin, line);
 		return;
 	}
+	if (!streaming && d->opts.sort_buffer > 0) {
+		hold_sorted(d, c, origin, line);
+		return;
+	}
 	/*
-	 * NOTE: finite inputs are held until detector_flush(), so an event
-	 * query that matches most of a large input keeps all its matches in memory.
+	 * NOTE: without a sort buffer, finite inputs are held until
+	 * detector_flush(), so an event query that matches most of a large
+	 * input keeps all its matches in memory.
 	 */
 	heap_push(&d->held, c);
 }
@@ -1109,12 +1186,17 @@ bool detector_feed(struct detector *d, const char *json, size_t len,
 	if (ts > d->latest)
 		d->latest = ts;
 
-	c = evaluate(d, false);
+	c = evaluate(d, json, len, false);
 	if (c != NULL)
 		hold(d, c, json, len, ts, origin, line, streaming);
 	if (streaming)
 		advance_stream(d, ts);
 	return true;
+}
+
+void detector_advance(struct detector *d, int64_t now_ms)
+{
+	advance_stream(d, now_ms);
 }
 
 static void add_seq_stats(struct detector_stats *st, const struct seq_stats *s)
@@ -1160,6 +1242,57 @@ bool detector_done(const struct detector *d)
 	return d->nqueries > 0;
 }
 
+const struct detector_break *detector_order_broken(const struct detector *d)
+{
+	return d->broken ? &d->brk : NULL;
+}
+
+/* Empties what query `qs` kept: its matcher, its pipes and its limit counts. */
+static void restart_query(struct detector *d, struct query_state *qs)
+{
+	seq_free(qs->seq);
+	sample_free(qs->sample);
+	qs->seq = NULL;
+	qs->sample = NULL;
+	start_matcher(d, qs);
+
+	for (size_t i = 0; i < qs->npipes; i++) {
+		struct pipe_state *p = &qs->pipes[i];
+
+		ring_free(&p->ring);
+		p->passed = 0;
+		pipe_init(p, p->kind, p->count);
+	}
+	qs->done = false;
+	free((char *)qs->limits.regex.first_origin);
+	free((char *)qs->limits.combinations.first_origin);
+	memset(&qs->limits, 0, sizeof(qs->limits));
+}
+
+void detector_restart(struct detector *d)
+{
+	while (d->held.len > 0)
+		candidate_unref(heap_pop(&d->held));
+	if (d->last_released != NULL)
+		candidate_unref(d->last_released);
+	d->last_released = NULL;
+	for (size_t q = 0; q < d->nqueries; q++)
+		restart_query(d, &d->queries[q]);
+
+	d->newest = 0;
+	d->latest = INT64_MIN;
+	d->watermark = INT64_MIN;
+	d->any_streamed = false;
+	memset(&d->stats, 0, sizeof(d->stats));
+	d->opts.sort_buffer = 0;
+	d->broken = false;
+	free((char *)d->brk.origin);
+	memset(&d->brk, 0, sizeof(d->brk));
+	/* The same documents in the same order call report() the same way. */
+	d->quiet_reports = d->reports;
+	d->reports = 0;
+}
+
 const struct detector_stats *detector_stats(const struct detector *d)
 {
 	return &d->stats;
@@ -1179,6 +1312,7 @@ void detector_free(struct detector *d)
 	free(d->held.items);
 	if (d->last_released != NULL)
 		candidate_unref(d->last_released);
+	free((char *)d->brk.origin);
 	for (size_t q = 0; q < d->nqueries; q++) {
 		struct query_state *qs = &d->queries[q];
 
@@ -1196,6 +1330,8 @@ void detector_free(struct detector *d)
 	free(d->date_formats);
 	free(d->date_by_slot);
 	event_fields_free(&d->ev);
+	clause_marks_free(d->marks);
+	clause_index_free(d->gate);
 	arena_free(&d->scratch);
 	buf_free(&d->keybuf);
 	field_set_free(d->fields);

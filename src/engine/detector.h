@@ -8,7 +8,12 @@
  *        -> result callback
  *
  * Finite inputs are fed with detector_feed() and released in order by
- * detector_flush(): they may arrive in any order. Sample queries take
+ * detector_flush(): they may arrive in any order. With a sort buffer
+ * (opts.sort_buffer), the oldest held candidate is released as each new
+ * one comes, so memory stays bounded and the results stay the same while
+ * the input is in time order, or out of it by less than the buffer.
+ * Otherwise detector_order_broken() reports the break, and the caller
+ * feeds the input again after detector_restart(). Sample queries take
  * events as they are fed, in input order, with or without a timestamp,
  * and give their results at detector_finish(). A stream (stdin) is fed
  * with `streaming` set: candidates wait in a reorder window and are
@@ -56,6 +61,11 @@ struct detector_options {
 	size_t max_samples_per_key;       /* the EQL API's max_samples_per_key */
 	int64_t reorder_window_ms;        /* streams only */
 	size_t reorder_max;               /* candidates held by the window */
+	/*
+	 * Finite inputs: candidates held for ordering before the oldest is
+	 * released; 0 holds all of them until detector_flush().
+	 */
+	size_t sort_buffer;
 	size_t max_diagnostics;           /* per-line messages of one kind */
 	/*
 	 * At detector_finish(), whether the input has ended (files, stdin at
@@ -63,6 +73,12 @@ struct detector_options {
 	 * the windows of sequences waiting for a trailing missing event.
 	 */
 	bool input_complete;
+	/*
+	 * Evaluate every clause of every query for each event, without the
+	 * clause index's literal and category tests (clause_index.h); the
+	 * results are the same, this is slower and only for comparison.
+	 */
+	bool no_clause_index;
 	/* Join keys on these fields join on the instant (datefmt.h). */
 	const struct detector_date_field *date_fields;
 	size_t ndate_fields;
@@ -158,6 +174,40 @@ bool detector_feed(struct detector *d, const char *json, size_t len,
 		   const char *origin, size_t line, bool streaming);
 /* Releases every held candidate in order. */
 void detector_flush(struct detector *d);
+
+/*
+ * Streaming: moves the event clock to `now_ms` without an event. For a
+ * live source whose later events cannot be older than `now_ms` (a sensor
+ * that stamps each event with a clock that never goes back), so that on a
+ * quiet stream the reorder window still releases what it holds and a
+ * sequence waiting for a missing event is decided once its maxspan has
+ * passed, instead of at the next event.
+ */
+void detector_advance(struct detector *d, int64_t now_ms);
+
+/* The first candidate of a finite input that sorted before one already released. */
+struct detector_break {
+	const char *origin;   /* a copy, owned by the detector */
+	size_t line;
+};
+
+/*
+ * With a sort buffer, NULL while the input is in order. Once a candidate
+ * sorts before one already released, the results given so far may be
+ * wrong and incomplete: that candidate and every later feed are ignored,
+ * and the caller discards the results, calls detector_restart() and feeds
+ * the whole input again.
+ */
+const struct detector_break *detector_order_broken(const struct detector *d);
+
+/*
+ * Forgets every event fed: held candidates, sequences, samples, pipes,
+ * counts and limit hits. The queries stay, and every candidate is held
+ * until detector_flush() from now on (sort_buffer 0). The per-line
+ * messages that the first feeding printed are not printed again when the
+ * same documents are fed in the same order.
+ */
+void detector_restart(struct detector *d);
 /*
  * Flushes, decides the sequences still waiting for a trailing missing
  * event, emits the samples, then what "tail" pipes and the tail result

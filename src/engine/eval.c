@@ -482,6 +482,14 @@ static enum truth leaf(struct eval_state *st, const struct eql_expr *e, bool pos
 	return try_combinations(&each, e, pos, index, counts);
 }
 
+/* A node of the filter that is not `and`, `or` or `not`. */
+static enum truth filter_leaf(struct eval_state *st, const struct eql_expr *e)
+{
+	if (negated_leaf(e))
+		return filter_not(leaf(st, e, true));
+	return leaf(st, e, false);
+}
+
 static enum truth filter(struct eval_state *st, const struct eql_expr *e)
 {
 	enum truth l;
@@ -496,9 +504,7 @@ static enum truth filter(struct eval_state *st, const struct eql_expr *e)
 	case EQL_EXPR_NOT:
 		return filter_not(filter(st, e->args[0]));
 	default:
-		if (negated_leaf(e))
-			return filter_not(leaf(st, e, true));
-		return leaf(st, e, false);
+		return filter_leaf(st, e);
 	}
 }
 
@@ -509,6 +515,13 @@ enum truth eval_condition(const struct eql_expr *e, struct eval_ctx *ctx)
 	struct eval_state st = { .ctx = ctx };
 
 	return filter(&st, e);
+}
+
+bool eval_filter_leaf(const struct eql_expr *e, struct eval_ctx *ctx)
+{
+	struct eval_state st = { .ctx = ctx };
+
+	return filter_leaf(&st, e) == TRUTH_TRUE;
 }
 
 struct value eval_value(const struct eql_expr *e, struct eval_ctx *ctx)
@@ -537,9 +550,15 @@ static bool category_matches(const struct eql_clause *clause, int slot,
 	return false;
 }
 
+bool eval_category(const struct eql_clause *clause, int category_slot,
+		   const struct event_fields *ev)
+{
+	return clause->category.ptr == NULL || category_matches(clause, category_slot, ev);
+}
+
 bool eval_clause(const struct eql_clause *clause, int category_slot, struct eval_ctx *ctx)
 {
-	if (clause->category.ptr != NULL && !category_matches(clause, category_slot, ctx->ev))
+	if (!eval_category(clause, category_slot, ctx->ev))
 		return false;
 	if (clause->where == NULL)
 		return true;

@@ -42,6 +42,19 @@ enum truth eval_condition(const struct eql_expr *e, struct eval_ctx *ctx);
 struct value eval_value(const struct eql_expr *e, struct eval_ctx *ctx);
 
 /*
+ * True when a node of a condition that is not `and`, `or` or `not` (a
+ * filter leaf) is true, read as the condition reads it: `!=` and `not in`
+ * are true whenever their positive form is not. `and`, `or` and `not`
+ * over filter leaves give a condition's truth from these alone: `a and b`
+ * is true when both are, `a or b` when either is, `not a` when a is not.
+ */
+bool eval_filter_leaf(const struct eql_expr *e, struct eval_ctx *ctx);
+
+/* True when the event has the clause's category ("any" has every one). */
+bool eval_category(const struct eql_clause *clause, int category_slot,
+		   const struct event_fields *ev);
+
+/*
  * True when the event passes `clause`: its category (compared with every
  * value of the category field at `category_slot`; "any" passes all) and
  * its condition.

@@ -213,7 +213,7 @@ static bool is_letter(unsigned char c)
  * avoid quotes, separators, digits and common letters. Only speed depends
  * on it.
  */
-static unsigned byte_weight(unsigned char c)
+unsigned lit_byte_weight(unsigned char c)
 {
 	if (c == '"')
 		return 8;
@@ -260,7 +260,7 @@ static double anchor_score(const struct litscan *scan, const bool *done, size_t 
 		if (!done[j] && find_anchor(&scan->needles[j], byte) >= 0)
 			covered++;
 	for (size_t i = 0; i < ANCHOR_LEN; i++)
-		weight *= byte_weight(byte[i]);
+		weight *= lit_byte_weight(byte[i]);
 	return (double)covered / weight;
 }
 
@@ -337,8 +337,8 @@ static bool needle_at(const struct needle *nd, const char *text, size_t n, size_
 	return true;
 }
 
-/* True when the backslash at `pos` opens an escape: an even number of backslashes precedes it. */
-static bool opens_escape(const char *text, size_t pos)
+/* It opens one when an even number of backslashes precedes it. */
+bool lit_opens_escape(const char *text, size_t pos)
 {
 	size_t before = 0;
 
@@ -429,7 +429,7 @@ static bool block_found(const struct litscan *scan, const char *text, size_t n, 
 			uint64_t anchors, uint64_t escapes)
 {
 	for (; escapes != 0; escapes &= escapes - 1)
-		if (opens_escape(text, base + (size_t)__builtin_ctzll(escapes)))
+		if (lit_opens_escape(text, base + (size_t)__builtin_ctzll(escapes)))
 			return true;
 	for (; anchors != 0; anchors &= anchors - 1)
 		if (needle_from(scan, text, n, base + (size_t)__builtin_ctzll(anchors)))
@@ -499,7 +499,7 @@ static bool has_fold_danger(const char *text, size_t n)
 #else
 static bool escape_at(const char *text, size_t pos)
 {
-	return text[pos] == '\\' && text[pos + 1] == 'u' && opens_escape(text, pos);
+	return text[pos] == '\\' && text[pos + 1] == 'u' && lit_opens_escape(text, pos);
 }
 
 /* Checks every position of [from, to), each with the byte after it, one at a time. */
@@ -529,6 +529,12 @@ static bool has_fold_danger(const char *text, size_t n)
 	return false;
 }
 #endif
+
+bool lit_has_fold_danger(const char *text, size_t n)
+{
+	pthread_once(&fold_dangers_once, find_fold_dangers);
+	return has_fold_danger(text, n);
+}
 
 bool litscan_find(const struct litscan *scan, const char *text, size_t n)
 {

@@ -66,4 +66,13 @@ const char *litscan_needle(const struct litscan *scan, size_t i, size_t *n, bool
 bool litscan_find(const struct litscan *scan, const char *text, size_t n);
 void litscan_free(struct litscan *scan);
 
+/* Pieces of the scanner that the needle dictionary (litdict.h) shares. */
+
+/* How common byte `c` is in ECS JSON, from 1 (rare) to 8 ('"'), for choosing anchors. */
+unsigned lit_byte_weight(unsigned char c);
+/* True when the backslash at text[pos] opens an escape rather than ending one. */
+bool lit_opens_escape(const char *text, size_t pos);
+/* True when `text` contains a character outside ASCII whose case folding is ASCII. */
+bool lit_has_fold_danger(const char *text, size_t n);
+
 #endif

@@ -641,17 +641,31 @@ void plan_release(struct eql_query *query)
  *   raw JSON form or folding can differ; a '"' is added where the run
  *   starts or ends the string, because the string's quotes are always
  *   written as they are.
+ * - For the clause index only (pf_cnf.keys), a leaf of the shapes above
+ *   that gives no such group, such as `f regex "..."` or `f > 5`, may
+ *   give the key of its field: presence_needle() gives the proof.
  *
  * A clause is true only when its condition is; the category test only
  * narrows it and is not used, because category words occur in almost every
  * event. A query matches an event only through one of its clauses or its
  * `until`, so the prefilter takes the union of all their requirements, and
  * has none when one of them has none.
+ *
+ * The clause index (clause_index.h) keeps R of every node of every clause
+ * instead, and skips a node whose R the text does not meet: the claim
+ * holds for each node, as the induction shows.
  */
 
-/* Groups kept per requirement, and needles per group: more only cost time. */
+/*
+ * Groups kept per requirement, and needles per group: more only cost time.
+ * The line prefilter scans for every needle of every group, so its groups
+ * stay small. The clause index (clause_index.h) marks all its needles in
+ * one pass whatever their number, so it keeps the long `in~` lists of
+ * process names that many rules have.
+ */
 #define PF_MAX_GROUPS 8
 #define PF_MAX_NEEDLES 64
+#define PF_MAX_CLAUSE_NEEDLES 512
 /* Needles shorter than this select too little to be worth a scan. */
 #define PF_MIN_NEEDLE 3
 
@@ -670,6 +684,8 @@ struct pf_group {
 struct pf_cnf {
 	struct pf_group groups[PF_MAX_GROUPS];
 	size_t n;
+	size_t max_needles;  /* a larger group is dropped */
+	bool keys;           /* a leaf without a value needle may give its field's key */
 };
 
 struct plan_prefilter {
@@ -759,7 +775,7 @@ static void cnf_select(struct pf_cnf *out, struct pf_group *groups, size_t n)
 	size_t kept = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (groups[i].n == 0 || groups[i].n > PF_MAX_NEEDLES)
+		if (groups[i].n == 0 || groups[i].n > out->max_needles)
 			group_free(&groups[i]);
 		else
 			groups[kept++] = groups[i];
@@ -968,6 +984,91 @@ static bool call_needles(const struct eql_expr *e, struct pf_group *g)
 			      false, id == FUNC_STARTSWITH, id == FUNC_ENDSWITH, g);
 }
 
+/* The plain field whose value a leaf needs to be true, or NULL (see presence_needle()). */
+static const struct eql_expr *needed_field(const struct eql_expr *e)
+{
+	const struct node_plan *np = e->compiled;
+	const struct eql_expr *a = e->nargs > 0 ? e->args[0] : NULL;
+	const struct eql_expr *b = e->nargs > 1 ? e->args[1] : NULL;
+
+	if (np == NULL || a == NULL)
+		return NULL;
+	switch (e->kind) {
+	case EQL_EXPR_COMPARE:
+		if (e->op == EQL_OP_NE || np->null_test != NULL_TEST_NONE || b == NULL)
+			return NULL;
+		if (is_plain_field(a) && is_literal(b) && b->kind != EQL_EXPR_NULL)
+			return a;
+		return is_plain_field(b) && is_literal(a) && a->kind != EQL_EXPR_NULL ? b : NULL;
+	case EQL_EXPR_MATCH:
+		return is_plain_field(a) ? a : NULL;
+	case EQL_EXPR_IN:
+		return !e->negated && !np->dynamic && is_plain_field(a) ? a : NULL;
+	case EQL_EXPR_CALL:
+		if (np->func == NULL || !is_plain_field(a))
+			return NULL;
+		return np->func->id == FUNC_STARTSWITH || np->func->id == FUNC_ENDSWITH ||
+		       np->func->id == FUNC_STRINGCONTAINS ? a : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Last segments of common ECS fields (host.name, process.pid,
+ * event.action, ...), which most Elastic Defend and Auditbeat events have.
+ * Their keys would rarely rule anything out but cost a mark per event, so
+ * they give no needle. Only speed depends on this list.
+ */
+static bool common_key(const char *seg)
+{
+	static const char *const keys[] = {
+		"name", "id", "type", "pid", "path", "executable", "args", "command_line",
+		"entity_id", "ip", "port", "version", "kind", "category", "action", "outcome",
+		"module", "dataset",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(seg, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The key of the field a leaf needs, for a leaf that gives no value
+ * needle (a regex, a number, a pattern of wildcards). Each leaf above is
+ * null, never true, when its field has no value: a comparison or match
+ * with null is null, `in` of null is null, and so are startsWith,
+ * endsWith and stringContains of null. A field has a value only through
+ * a key of the document: the path is the keys joined by dots, so the last
+ * key ends with the path's last segment, and its closing quote follows.
+ * Keys are compared as they are, so the needle is case-sensitive, and
+ * the segment must hold no byte whose raw JSON form can differ.
+ */
+static bool presence_needle(const struct eql_expr *e, struct pf_group *g)
+{
+	const struct eql_expr *field = needed_field(e);
+	const char *path, *seg;
+	struct buf needle = BUF_INIT;
+
+	if (field == NULL)
+		return false;
+	path = field->u.field.path;
+	seg = strrchr(path, '.') != NULL ? strrchr(path, '.') + 1 : path;
+	if (common_key(seg))
+		return false;
+	for (const char *c = seg; *c != '\0'; c++)
+		if (breaks_needle((unsigned char)*c, false, false))
+			return false;
+	if (strlen(seg) + 1 < PF_MIN_NEEDLE)
+		return false;
+	buf_puts(&needle, seg);
+	buf_putc(&needle, '"');
+	group_add(g, needle.data, needle.len, false);
+	buf_free(&needle);
+	return true;
+}
+
 /* The requirement of a filter leaf: one group, or none. */
 static void leaf_requirement(const struct eql_expr *e, struct pf_cnf *out)
 {
@@ -982,45 +1083,84 @@ static void leaf_requirement(const struct eql_expr *e, struct pf_cnf *out)
 	case EQL_EXPR_CALL: ok = call_needles(e, &g); break;
 	default: break;
 	}
-	if (ok && g.n > 0 && g.n <= PF_MAX_NEEDLES) {
+	if (ok && g.n > 0 && g.n <= out->max_needles) {
 		out->groups[0] = g;
 		out->n = 1;
 		return;
 	}
 	group_free(&g);
+	if (out->keys && presence_needle(e, &g)) {
+		out->groups[0] = g;
+		out->n = 1;
+	}
 }
 
-/* R(e) for a condition, walked as filter() in eval.c walks it. */
-static void requirement(const struct eql_expr *e, struct pf_cnf *out)
+/* The receiver of each node's requirement, for plan_condition_groups(). */
+struct pf_emit {
+	plan_group_fn group_fn;
+	plan_node_fn node_fn;
+	void *arg;
+};
+
+/* Gives the groups of `r` to `fn`, with needles that live for the call. */
+static void emit_groups(const struct pf_cnf *r, plan_group_fn fn, void *arg)
 {
-	struct pf_cnf right = { .n = 0 };
+	struct plan_needle *needles = NULL;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct pf_group *g = &r->groups[i];
+
+		needles = xrealloc(needles, (g->n + 1) * sizeof(*needles));
+		for (size_t k = 0; k < g->n; k++) {
+			needles[k].s = g->needles[k].s;
+			needles[k].n = g->needles[k].n;
+			needles[k].insensitive = g->needles[k].insensitive;
+		}
+		fn(arg, needles, g->n);
+	}
+	free(needles);
+}
+
+/* R(e) for a condition, walked as filter() in eval.c walks it; each node reported to `em`. */
+static void requirement(const struct eql_expr *e, struct pf_cnf *out, const struct pf_emit *em)
+{
+	struct pf_cnf right = { .n = 0, .max_needles = out->max_needles, .keys = out->keys };
 
 	out->n = 0;
 	switch (e->kind) {
 	case EQL_EXPR_AND:
 	case EQL_EXPR_OR:
-		requirement(e->args[0], out);
-		requirement(e->args[1], &right);
+		requirement(e->args[0], out, em);
+		requirement(e->args[1], &right, em);
 		if (e->kind == EQL_EXPR_AND)
 			cnf_and(out, &right);
 		else
 			cnf_or(out, &right);
-		return;
+		break;
 	case EQL_EXPR_NOT:
-		return;
+		/* `not a` needs nothing; a's own requirement still gates a's walk. */
+		if (em != NULL) {
+			requirement(e->args[0], &right, em);
+			cnf_free(&right);
+		}
+		break;
 	default:
 		leaf_requirement(e, out);
-		return;
+		break;
+	}
+	if (em != NULL) {
+		emit_groups(out, em->group_fn, em->arg);
+		em->node_fn(em->arg, e);
 	}
 }
 
 /* Adds the requirement of one clause to `acc` with `or`; `first` when acc is still empty. */
 static void add_clause(const struct eql_clause *c, struct pf_cnf *acc, bool first)
 {
-	struct pf_cnf r = { .n = 0 };
+	struct pf_cnf r = { .n = 0, .max_needles = PF_MAX_NEEDLES };
 
 	if (c->where != NULL)
-		requirement(c->where, &r);
+		requirement(c->where, &r, NULL);
 	if (first)
 		*acc = r;
 	else
@@ -1029,7 +1169,7 @@ static void add_clause(const struct eql_clause *c, struct pf_cnf *acc, bool firs
 
 struct plan_prefilter *plan_prefilter_new(const struct eql_query *const *queries, size_t n)
 {
-	struct pf_cnf acc = { .n = 0 };
+	struct pf_cnf acc = { .n = 0, .max_needles = PF_MAX_NEEDLES };
 	struct plan_prefilter *pf;
 	bool first = true;
 
@@ -1081,6 +1221,16 @@ void plan_prefilter_describe(const struct plan_prefilter *pf, struct buf *out)
 		}
 		buf_putc(out, ')');
 	}
+}
+
+void plan_condition_groups(const struct eql_expr *where, plan_group_fn group_fn,
+			   plan_node_fn node_fn, void *arg)
+{
+	struct pf_cnf r = { .n = 0, .max_needles = PF_MAX_CLAUSE_NEEDLES, .keys = true };
+	struct pf_emit em = { group_fn, node_fn, arg };
+
+	requirement(where, &r, &em);
+	cnf_free(&r);
 }
 
 void plan_prefilter_free(struct plan_prefilter *pf)

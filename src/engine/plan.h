@@ -60,4 +60,31 @@ void plan_prefilter_describe(const struct plan_prefilter *pf, struct buf *out);
 
 void plan_prefilter_free(struct plan_prefilter *pf);
 
+/*
+ * The same requirement for every node of a clause's condition that
+ * filter() in eval.c walks (`and`, `or`, `not` and the leaves), for the
+ * clause index (clause_index.h). A node is true only for an event whose
+ * text contains, for every group of the node, one of the group's needles.
+ * The exceptions are those of litscan_find(): a \u escape, and for a
+ * case-insensitive needle, a character that folds to ASCII.
+ * Case-insensitive needles are folded. A leaf that gives no needle of its
+ * value may give the key of the field it needs. The category test is not
+ * part of it.
+ *
+ * Walks the condition operands first, so that the condition itself comes
+ * last. For each node, calls `group_fn` once per group, rarest first, with
+ * needles that live only for the call, then `node_fn` with the node.
+ */
+struct plan_needle {
+	const char *s;
+	size_t n;
+	bool insensitive;
+};
+
+typedef void (*plan_group_fn)(void *arg, const struct plan_needle *needles, size_t n);
+typedef void (*plan_node_fn)(void *arg, const struct eql_expr *node);
+
+void plan_condition_groups(const struct eql_expr *where, plan_group_fn group_fn,
+			   plan_node_fn node_fn, void *arg);
+
 #endif

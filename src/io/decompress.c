@@ -51,6 +51,7 @@ struct source {
 
 	bool failed;
 	struct buf error;
+	struct buf warning;      /* a warning not yet taken by source_take_warning() */
 };
 
 static void source_fail(struct source *src, const char *fmt, ...)
@@ -143,15 +144,15 @@ static bool gzip_next_member(struct source *src)
 
 	if (!raw_want(src, 2)) {
 		if (!src->failed && src->raw_pos < src->raw_len)
-			diag_warn("%s: ignored 1 trailing byte after the gzip stream", src->origin);
+			buf_printf(&src->warning, "ignored 1 trailing byte after the gzip stream");
 		src->gz_finished = true;
 		return false;
 	}
 
 	p = src->raw + src->raw_pos;
 	if (p[0] != 0x1f || p[1] != 0x8b) {
-		diag_warn("%s: ignored trailing data after the gzip stream, from byte %ju on",
-			  src->origin, src->raw_total - (src->raw_len - src->raw_pos));
+		buf_printf(&src->warning, "ignored trailing data after the gzip stream, from byte %ju on",
+			   src->raw_total - (src->raw_len - src->raw_pos));
 		src->gz_finished = true;
 		return false;
 	}
@@ -351,6 +352,16 @@ const char *source_error(const struct source *src)
 	return src->failed ? src->error.data : "";
 }
 
+const char *source_take_warning(struct source *src, struct buf *out)
+{
+	if (src->warning.len == 0)
+		return NULL;
+	buf_clear(out);
+	buf_puts(out, src->warning.data);
+	buf_clear(&src->warning);
+	return out->data;
+}
+
 void source_close(struct source *src)
 {
 	if (src == NULL)
@@ -362,6 +373,7 @@ void source_close(struct source *src)
 	if (src->own_fd && src->fd >= 0)
 		close(src->fd);
 	buf_free(&src->error);
+	buf_free(&src->warning);
 	free(src->raw);
 	free(src);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct buf;
 struct source;
 
 /*
@@ -46,6 +47,14 @@ int source_plain_fd(const struct source *src);
 
 /* The message of the last error, without the "sitewatch: FILE: " prefix. */
 const char *source_error(const struct source *src);
+
+/*
+ * Moves a pending warning (trailing data after a gzip stream), without the
+ * "sitewatch: FILE: " prefix, into `out` and returns out->data; NULL when
+ * there is none. The caller prints it, so that it counts it among its own
+ * messages.
+ */
+const char *source_take_warning(struct source *src, struct buf *out);
 
 void source_close(struct source *src);
 

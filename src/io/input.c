@@ -83,6 +83,8 @@ struct input {
 	size_t skipped, reported;
 	size_t trailing; /* lines with text after their document */
 	bool error_shown;
+	size_t messages;      /* malformed documents and read errors, printed or not */
+	size_t quiet;         /* the first so many are not printed (input_set_quiet()) */
 
 	input_filter_fn filter;  /* NULL: every line is framed */
 	void *filter_arg;
@@ -132,6 +134,8 @@ static void window_make_room(struct input *in)
 	in->cap = want;
 }
 
+static void pass_source_warning(struct input *in);
+
 /* Reads more of the stream after `fill`. Returns false at the end of the input. */
 static bool window_more(struct input *in)
 {
@@ -155,6 +159,8 @@ static bool window_more(struct input *in)
 		n = par_read(in->par, in->data + in->fill, in->cap - in->fill);
 	else
 		n = source_read(in->src, in->data + in->fill, in->cap - in->fill);
+	if (in->par == NULL)
+		pass_source_warning(in);
 	if (n <= 0) {
 		in->eof = true;
 		in->failed = n < 0;
@@ -222,6 +228,25 @@ static enum split_status scan_value(struct input *in, struct split_scan *s)
 
 /* ---- messages ---- */
 
+/*
+ * Counts one message. Returns true when a first reading of the file
+ * already printed it.
+ */
+static bool quieted(struct input *in)
+{
+	return ++in->messages <= in->quiet;
+}
+
+/* Prints the source's warning, if any, as one of this input's messages. */
+static void pass_source_warning(struct input *in)
+{
+	struct buf msg = BUF_INIT;
+
+	if (source_take_warning(in->src, &msg) != NULL && !quieted(in))
+		diag_warn("%s: %s", in->origin, msg.data);
+	buf_free(&msg);
+}
+
 static void report(struct input *in, size_t line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -231,6 +256,8 @@ static void report(struct input *in, size_t line, const char *fmt, ...)
 	va_list ap;
 
 	in->reported++;
+	if (quieted(in))
+		return;
 	if (in->reported > INPUT_MAX_REPORTS) {
 		if (in->reported == INPUT_MAX_REPORTS + 1)
 			diag_at(in->origin, line, "more than %d malformed documents; the rest are "
@@ -917,16 +944,25 @@ int input_next(struct input *in, struct input_doc *doc)
 	in->ctx = CTX_END;
 	if (!in->failed)
 		return 0;
-	if (!in->error_shown) {
+	if (!in->error_shown && !quieted(in))
 		diag_error("%s: %s", in->origin, in->error.len ? in->error.data : source_error(in->src));
-		in->error_shown = true;
-	}
+	in->error_shown = true;
 	return -1;
 }
 
 size_t input_skipped(const struct input *in)
 {
 	return in->skipped;
+}
+
+size_t input_messages(const struct input *in)
+{
+	return in->messages;
+}
+
+void input_set_quiet(struct input *in, size_t count)
+{
+	in->quiet = count;
 }
 
 size_t input_trailing(const struct input *in)

@@ -55,6 +55,16 @@ int input_next(struct input *in, struct input_doc *doc);
 /* Documents skipped as malformed so far. */
 size_t input_skipped(const struct input *in);
 
+/* Messages about this input so far (malformed documents, a read error), printed or not. */
+size_t input_messages(const struct input *in);
+
+/*
+ * The first `count` messages are counted but not printed: a second
+ * reading of a file, after a first one that printed them (`detect` reads
+ * files again when they turn out not to be in time order).
+ */
+void input_set_quiet(struct input *in, size_t count);
+
 /*
  * Lines whose document was delivered but had more text after it on the
  * same line; that text was reported and ignored.
