@@ -4,13 +4,16 @@
 #include "scan.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scan_allow.h"
 #include "scan_catalog.h"
 #include "scan_discover.h"
 #include "scan_env.h"
+#include "scan_hash.h"
 #include "scan_owner.h"
 #include "scan_site.h"
 #include "scan_verdict.h"
@@ -103,6 +106,14 @@ static void add_evidence(struct scan_ctx *ctx, struct scan_finding *f, const cha
 	site = scan_path_dir(f->path);
 	s = scan_owner_check(ctx, f->path, site, data, len, &evidence);
 	free(site);
+	if (s == SCAN_OWNER_NONE) {
+		/* Debian's /usr/lib/python3.X/sitecustomize.py links to the conffile in /etc. */
+		char *real = scan_fs_resolve(&ctx->fs, f->path, true);
+
+		if (real != NULL && strcmp(real, f->path) != 0)
+			s = scan_owner_check(ctx, real, NULL, data, len, &evidence);
+		free(real);
+	}
 	f->evidence = evidence;
 	if (s == SCAN_OWNER_MISMATCH && f->floor < SCAN_MEDIUM)
 		f->floor = SCAN_MEDIUM;
@@ -150,6 +161,7 @@ static void apply_verdict(struct scan_ctx *ctx, struct scan_finding *f, const ch
 	in.foreign_owner = foreign_owner(f);
 	in.hidden_name = f->hidden_name;
 	in.binary = binary_file(f->path);
+	in.pth_line = strcmp(f->kind, "pth") == 0;
 	in.file_size = strcmp(f->kind, "pth") == 0 && data ? len : 0;
 	in.line_len = in.file_size > 0 && f->has_line ? f->text_len : 0;
 
@@ -179,6 +191,21 @@ static void apply_verdict(struct scan_ctx *ctx, struct scan_finding *f, const ch
 	buf_free(&code);
 }
 
+/* A setting has no file digest of its own: its line (and the script it runs) is what --allow names. */
+static void setting_digest(struct scan_finding *f)
+{
+	struct buf b = BUF_INIT;
+
+	if ((strcmp(f->kind, "startup-env") != 0 && strcmp(f->kind, "pythonpath-empty") != 0) ||
+	    f->text == NULL)
+		return;
+	buf_append(&b, f->text, f->text_len);
+	if (f->code != NULL)
+		buf_append(&b, f->code, f->code_len);
+	scan_sha256_hex(b.data, b.len, f->allow_sha256);
+	buf_free(&b);
+}
+
 static void finalize(struct scan_ctx *ctx, const struct scan_allow *allow, struct scan_finding *f)
 {
 	const char *data = NULL;
@@ -204,8 +231,23 @@ static void finalize(struct scan_ctx *ctx, const struct scan_allow *allow, struc
 	}
 	cat = scan_catalog_check(ctx, f, data, len);
 	add_evidence(ctx, f, data, len);
-	apply_verdict(ctx, f, data, len, cat, scan_allow_match(allow, f->sha256, f->path));
+	setting_digest(f);
+	apply_verdict(ctx, f, data, len, cat,
+		      scan_allow_match(allow, f->allow_sha256[0] ? f->allow_sha256 : f->sha256, f->path));
 	scan_fingerprint(f);
+}
+
+/*
+ * An option file's path as the user meant it: a relative name is taken from
+ * the working folder (the host's, also under --root). malloc()ed.
+ */
+static char *option_path(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	return scan_path_join(cwd, path);
 }
 
 /* Reads a whole option file (allowlist, baseline) from the host, not from --root. */
@@ -214,13 +256,16 @@ static char *read_option_file(const char *option, const char *path, size_t *len)
 	struct scan_fs host;
 	struct scan_file f;
 	enum scan_read_status s;
+	char *full;
 
 	if (!scan_fs_open(&host, NULL)) {
 		diag_error("cannot open /: %s", strerror(errno));
 		return NULL;
 	}
 	host.max_file_size = 64u << 20;
-	s = scan_fs_read(&host, path, &f);
+	full = option_path(path);
+	s = scan_fs_read(&host, full, &f);
+	free(full);
 	scan_fs_close(&host);
 	if (s != SCAN_READ_OK) {
 		diag_error("%s %s %s; give a readable regular file", option, path,
@@ -267,6 +312,7 @@ static bool apply_baseline(struct scan_ctx *ctx)
 	free(text);
 	for (size_t i = 0; i < ctx->nfindings; i++)
 		ctx->findings[i]->suppressed = !scan_baseline_keep(&b, ctx->findings[i]);
+	scan_baseline_removed(&b, ctx);
 	scan_baseline_free(&b);
 	return true;
 }
@@ -279,9 +325,64 @@ static void report_caps(struct scan_ctx *ctx)
 	if (ctx->stats.interps_capped)
 		scan_error(ctx, "/", "more than %zu interpreters (--max-interpreters): the rest were not scanned",
 			   ctx->opt.max_interpreters);
+}
+
+/* The --max-findings cap as a finding of its own, beyond the cap, so that a short list never looks complete. */
+static void cap_finding(struct scan_ctx *ctx, enum scan_verdict dropped)
+{
+	size_t max = ctx->opt.max_findings;
+	struct scan_finding *f;
+
+	ctx->opt.max_findings = (size_t)-1 / SCAN_FINDINGS_COLLECT_FACTOR; /* room for this one */
+	f = scan_finding_at(ctx, "error", "/", false, 0, 0);
+	ctx->opt.max_findings = max;
+	ctx->stats.errors++;
+	scan_finding_reason(f, "--max-findings (%zu) reached: %zu findings not reported (the least "
+			    "severe, %s and below)%s", max, ctx->stats.findings_dropped,
+			    scan_verdict_name(dropped),
+			    ctx->stats.findings_capped ? ", and more were not collected" : "");
+	f->verdict = SCAN_INFO;
+	f->no_verdict = true;
+	f->suppressed = false;
+	scan_fingerprint(f);
+}
+
+static int worse_first(const void *a, const void *b)
+{
+	const struct scan_finding *x = *(const struct scan_finding *const *)a;
+	const struct scan_finding *y = *(const struct scan_finding *const *)b;
+
+	if (x->verdict != y->verdict)
+		return x->verdict > y->verdict ? -1 : 1;
+	return x < y ? -1 : x > y; /* the order they were found in: stable */
+}
+
+/* Over --max-findings, drops the least severe findings and reports how many. */
+static void keep_worst(struct scan_ctx *ctx)
+{
+	struct scan_finding **shown = xmalloc((ctx->nfindings + 1) * sizeof(*shown));
+	size_t n = 0, max = ctx->opt.max_findings;
+
+	for (size_t i = 0; i < ctx->nfindings; i++) {
+		if (!ctx->findings[i]->suppressed)
+			shown[n++] = ctx->findings[i];
+	}
+	if (n > max) {
+		qsort(shown, n, sizeof(*shown), worse_first);
+		for (size_t i = max; i < n; i++)
+			shown[i]->suppressed = true;
+		ctx->stats.findings_dropped = n - max;
+		diag_warn("%zu findings over --max-findings (%zu) are not reported: the least severe "
+			  "(%s and below) were dropped; raise --max-findings to see them",
+			  n - max, max, scan_verdict_name(shown[max]->verdict));
+	}
 	if (ctx->stats.findings_capped)
-		diag_warn("more than %zu findings (--max-findings): the rest are not reported",
-			  ctx->opt.max_findings);
+		diag_warn("more than %zu findings were found (%d times --max-findings): later ones "
+			  "were not collected, whatever their verdict; raise --max-findings",
+			  max * SCAN_FINDINGS_COLLECT_FACTOR, SCAN_FINDINGS_COLLECT_FACTOR);
+	if (n > max || ctx->stats.findings_capped)
+		cap_finding(ctx, n > max ? shown[max]->verdict : SCAN_INFO);
+	free(shown);
 }
 
 bool scan_run(struct scan_ctx *ctx)
@@ -296,11 +397,15 @@ bool scan_run(struct scan_ctx *ctx)
 	if (!ctx->opt.no_env)
 		scan_env(ctx);
 	scan_sites(ctx);
+	scan_discover_report(ctx);
 	report_caps(ctx);
 	for (size_t i = 0; i < ctx->nfindings; i++)
 		finalize(ctx, &allow, ctx->findings[i]);
 	scan_allow_free(&allow);
-	return apply_baseline(ctx);
+	if (!apply_baseline(ctx))
+		return false;
+	keep_worst(ctx);
+	return true;
 }
 
 bool scan_any_at_least(const struct scan_ctx *ctx, enum scan_verdict level)

@@ -4,6 +4,7 @@
 #include "scan_allow.h"
 
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,23 +132,73 @@ static void path_key(struct buf *key, const char *kind, size_t klen, const char 
 	buf_append(key, path, plen);
 }
 
-/* One finding object of the baseline: its fingerprint and its (kind, path). */
+static char *json_strdup(const struct json_node *n)
+{
+	return n && n->type == JSON_STRING ? xstrndup(n->u.string.ptr, n->u.string.len) : NULL;
+}
+
+/* A JSON number as a size, or false when it is null or absent. */
+static bool json_size(const struct json_node *n, size_t *out)
+{
+	if (n == NULL || n->type != JSON_NUMBER || !n->u.number.is_integer || n->u.number.integer < 0)
+		return false;
+	*out = (size_t)n->u.number.integer;
+	return true;
+}
+
+/* The "uid" and "mode" (an octal string) of a baseline finding, when both are there. */
+static void baseline_stat(const struct json_node *n, struct scan_baseline_entry *e)
+{
+	const struct json_node *mode = json_get(n, "mode");
+	size_t uid;
+	char digits[16], *end;
+	unsigned long m;
+
+	if (!json_size(json_get(n, "uid"), &uid) || mode == NULL || mode->type != JSON_STRING ||
+	    mode->u.string.len == 0 || mode->u.string.len >= sizeof(digits))
+		return;
+	memcpy(digits, mode->u.string.ptr, mode->u.string.len);
+	digits[mode->u.string.len] = '\0';
+	m = strtoul(digits, &end, 8);
+	if (*end != '\0' || m > 07777)
+		return;
+	e->has_stat = true;
+	e->uid = (unsigned)uid;
+	e->mode = (unsigned)m;
+}
+
+/* One finding object of the baseline: what it was, indexed by fingerprint and by (kind, path). */
 static void baseline_finding(struct scan_baseline *b, const struct json_node *n)
 {
-	const struct json_node *fp = json_get(n, "fingerprint");
-	const struct json_node *kind = json_get(n, "kind");
-	const struct json_node *path = json_get(n, "path");
+	const struct json_node *verdict = json_get(n, "verdict");
+	const struct json_node *interps = json_get(n, "interpreters");
+	struct scan_baseline_entry e = { 0 };
+	struct buf key = BUF_INIT;
 
-	if (fp && fp->type == JSON_STRING)
-		*strmap_upsert(&b->fingerprints, fp->u.string.ptr, fp->u.string.len) = b;
-	if (kind && path && kind->type == JSON_STRING && path->type == JSON_STRING) {
-		struct buf key = BUF_INIT;
-
-		path_key(&key, kind->u.string.ptr, kind->u.string.len, path->u.string.ptr,
-			 path->u.string.len);
-		*strmap_upsert(&b->paths, key.data, key.len) = b;
-		buf_free(&key);
+	e.fingerprint = json_strdup(json_get(n, "fingerprint"));
+	e.kind = json_strdup(json_get(n, "kind"));
+	e.path = json_strdup(json_get(n, "path"));
+	if (e.fingerprint == NULL || e.kind == NULL || e.path == NULL || strcmp(e.kind, "removed") == 0) {
+		free(e.fingerprint);
+		free(e.kind);
+		free(e.path);
+		return;
 	}
+	e.text = json_strdup(json_get(n, "text"));
+	e.has_line = json_size(json_get(n, "line"), &e.line);
+	json_size(json_get(n, "offset"), &e.offset);
+	if (verdict == NULL || verdict->type != JSON_STRING ||
+	    !scan_verdict_parse_n(verdict->u.string.ptr, verdict->u.string.len, &e.verdict))
+		e.verdict = SCAN_CRITICAL; /* unknown: never report a rise */
+	e.active = interps != NULL && interps->type == JSON_ARRAY && interps->u.children.first != NULL;
+	baseline_stat(n, &e);
+
+	b->v = xgrow(b->v, &b->cap, b->n + 1, sizeof(*b->v));
+	b->v[b->n++] = e;
+	*strmap_upsert(&b->fingerprints, e.fingerprint, strlen(e.fingerprint)) = (void *)(uintptr_t)b->n;
+	path_key(&key, e.kind, strlen(e.kind), e.path, strlen(e.path));
+	*strmap_upsert(&b->paths, key.data, key.len) = b;
+	buf_free(&key);
 }
 
 bool scan_baseline_parse(struct scan_baseline *b, const char *name, const char *text, size_t len)
@@ -157,6 +208,7 @@ bool scan_baseline_parse(struct scan_baseline *b, const char *name, const char *
 	const struct json_node *findings;
 	bool ok = true;
 
+	memset(b, 0, sizeof(*b));
 	strmap_init(&b->fingerprints);
 	strmap_init(&b->paths);
 	if (!json_parse(&doc, text, len, NULL, &err)) {
@@ -178,13 +230,45 @@ bool scan_baseline_parse(struct scan_baseline *b, const char *name, const char *
 	return ok;
 }
 
-bool scan_baseline_keep(const struct scan_baseline *b, struct scan_finding *f)
+/*
+ * Decides on a known fingerprint: reported only when it became active, its
+ * verdict rose, or its file's owner or permission bits changed. The
+ * fingerprint covers the content only, and a hook made writable by every
+ * user can be rewritten by anyone, whatever its verdict.
+ */
+static bool keep_known(struct scan_baseline_entry *e, struct scan_finding *f)
+{
+	bool active = !e->active && f->ninterps > 0;
+	bool rose = f->verdict > e->verdict;
+	bool perms = e->has_stat && f->has_stat &&
+		     (e->uid != (unsigned)f->st.st_uid || e->mode != (unsigned)(f->st.st_mode & 07777));
+
+	e->seen = true;
+	if (!active && !rose && !perms)
+		return false;
+	f->baseline_verdict = (int)e->verdict;
+	if (perms) {
+		f->changed = true;
+		scan_finding_reason(f, "owner or permissions changed since the baseline: now uid %u mode "
+				    "%04o, in the baseline uid %u mode %04o", (unsigned)f->st.st_uid,
+				    (unsigned)(f->st.st_mode & 07777), e->uid, e->mode);
+	}
+	if (active)
+		scan_finding_reason(f, "became active since the baseline: no interpreter ran it then");
+	if (rose)
+		scan_finding_reason(f, "verdict rose since the baseline (was %s)", scan_verdict_name(e->verdict));
+	scan_finding_reason(f, "the content is the same");
+	return true;
+}
+
+bool scan_baseline_keep(struct scan_baseline *b, struct scan_finding *f)
 {
 	struct buf key = BUF_INIT;
+	void *at = strmap_get(&b->fingerprints, f->fingerprint, strlen(f->fingerprint));
 	bool known_path;
 
-	if (strmap_get(&b->fingerprints, f->fingerprint, strlen(f->fingerprint)) != NULL)
-		return false;
+	if (at != NULL)
+		return keep_known(&b->v[(uintptr_t)at - 1], f);
 	path_key(&key, f->kind, strlen(f->kind), f->path, strlen(f->path));
 	known_path = strmap_get(&b->paths, key.data, key.len) != NULL;
 	buf_free(&key);
@@ -193,8 +277,71 @@ bool scan_baseline_keep(const struct scan_baseline *b, struct scan_finding *f)
 	return true;
 }
 
+/* The key of a finding that is still there: kind, path and line ("-" for a whole file). */
+static void line_key(struct buf *key, const char *kind, const char *path, bool has_line, size_t line)
+{
+	buf_clear(key);
+	path_key(key, kind, strlen(kind), path, strlen(path));
+	if (has_line)
+		buf_printf(key, "%c%zu", 0, line);
+	else
+		buf_printf(key, "%c-", 0);
+}
+
+static void add_removed(struct scan_ctx *ctx, const struct scan_baseline_entry *e)
+{
+	struct scan_finding *f = scan_finding_at(ctx, "removed", e->path, e->has_line, e->line, e->offset);
+
+	if (f == NULL || f->removed_kind != NULL)
+		return;
+	f->removed_kind = xstrdup(e->kind);
+	f->baseline_verdict = (int)e->verdict;
+	if (e->text != NULL)
+		scan_finding_set_text(f, e->text, strlen(e->text));
+	scan_finding_reason(f, "gone since the baseline: a %s finding, rated %s then", e->kind,
+			    scan_verdict_name(e->verdict));
+	f->verdict = SCAN_INFO;
+	f->no_verdict = true;
+	f->fingerprint = xstrdup(e->fingerprint);
+}
+
+void scan_baseline_removed(struct scan_baseline *b, struct scan_ctx *ctx)
+{
+	struct strmap present;
+	struct buf key = BUF_INIT;
+	size_t n = ctx->nfindings;
+
+	strmap_init(&present);
+	for (size_t i = 0; i < n; i++) {
+		const struct scan_finding *f = ctx->findings[i];
+
+		line_key(&key, f->kind, f->path, f->has_line, f->line);
+		*strmap_upsert(&present, key.data, key.len) = &present;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct scan_baseline_entry *e = &b->v[i];
+
+		/* An error (an unreadable folder, a cap) that is gone is no hook that went away. */
+		if (e->seen || strcmp(e->kind, "error") == 0)
+			continue;
+		line_key(&key, e->kind, e->path, e->has_line, e->line);
+		if (strmap_get(&present, key.data, key.len) == NULL)
+			add_removed(ctx, e);
+	}
+	buf_free(&key);
+	strmap_free(&present);
+}
+
 void scan_baseline_free(struct scan_baseline *b)
 {
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->v[i].fingerprint);
+		free(b->v[i].kind);
+		free(b->v[i].path);
+		free(b->v[i].text);
+	}
+	free(b->v);
 	strmap_free(&b->fingerprints);
 	strmap_free(&b->paths);
+	memset(b, 0, sizeof(*b));
 }

@@ -45,6 +45,50 @@ static const char nspkg_parent[] = ";m and setattr(sys.modules[{s}], {s}, m)";
 /* The one line of coverage.py's documented subprocess hook. */
 static const char coverage_line[] = "import coverage; coverage.process_startup()";
 
+/*
+ * pytest-cov's pytest-cov.pth (pytest-dev/pytest-cov, src/pytest-cov.pth):
+ * one import line that exec()s a constant string, which calls
+ * pytest_cov.embed.init() when COV_CORE_SOURCE is set. In the order below:
+ * the 2.0 line, the same line of the pytest-cover fork (pytest-cover.pth),
+ * the 2.x line that later releases kept until the .pth was dropped, and the
+ * 2.6-2.8 line that also reorders pkg_resources' entry points.
+ */
+static const char *const pytest_cov_lines[] = {
+	"import os, sys;exec('if \\'COV_CORE_SOURCE\\' in os.environ:\\n try:\\n"
+	"  from pytest_cov.embed import init\\n  init()\\n except ImportError as exc:\\n"
+	"  sys.stderr.write(\\n   \"Failed to setup coverage.\"\\n"
+	"   \"Sources: {[COV_CORE_SOURCE]!r}\"\\n   \"Config: {[COV_CORE_CONFIG]!r}\"\\n"
+	"   \"Exception: {!r}\\\\n\".format(os.environ, exc))\\n')",
+	"import os, sys;exec('if \\'COV_CORE_SOURCE\\' in os.environ:\\n try:\\n"
+	"  from pytest_cover.embed import init\\n  init()\\n except ImportError:\\n"
+	"  sys.stderr.write(\\n   \"Failed to setup coverage.\"\\n"
+	"   \"Sources: {[COV_CORE_SOURCE]!r}\"\\n   \"Config: {[COV_CORE_CONFIG]!r}\"\\n"
+	"   \"Exception: {!r}\\\\n\".format(os.environ, exc))\\n')",
+	"import os, sys;exec('if \\'COV_CORE_SOURCE\\' in os.environ:\\n try:\\n"
+	"  from pytest_cov.embed import init\\n  init()\\n except Exception as exc:\\n"
+	"  sys.stderr.write(\\n   \"pytest-cov: Failed to setup subprocess coverage. \"\\n"
+	"   \"Environ: {0!r} \"\\n   \"Exception: {1!r}\\\\n\".format(\\n"
+	"    dict((k, v) for k, v in os.environ.items() if k.startswith(\\'COV_CORE\\')),\\n"
+	"    exc\\n   )\\n  )\\n')",
+	"import os, sys;exec('try:\\n import pkg_resources\\nexcept ImportError:\\n pass\\n"
+	"else:\\n"
+	" def reordered_iter_entry_points(group, name=None, __original=pkg_resources.iter_entry_points):\\n"
+	"  if group == \\'pytest11\\' and name is None:\\n   delayed_entrypoints = []\\n"
+	"   for ep in __original(group):\\n    if ep.name == \\'pytest_cov\\':\\n"
+	"     yield ep\\n     for delayed_ep in delayed_entrypoints:\\n"
+	"      yield delayed_ep\\n     delayed_entrypoints = None\\n"
+	"    elif delayed_entrypoints is None:\\n     yield ep\\n    else:\\n"
+	"     delayed_entrypoints.append(ep)\\n  else:\\n"
+	"   for ep in __original(group, name):\\n    yield ep\\n"
+	" pkg_resources.iter_entry_points = reordered_iter_entry_points\\n"
+	"if \\'COV_CORE_SOURCE\\' in os.environ:\\n try:\\n"
+	"  from pytest_cov.embed import init\\n  init()\\n except Exception as exc:\\n"
+	"  sys.stderr.write(\\n   \"pytest-cov: Failed to setup subprocess coverage. \"\\n"
+	"   \"Environ: {0!r} \"\\n   \"Exception: {1!r}\\\\n\".format(\\n"
+	"    dict((k, v) for k, v in os.environ.items() if k.startswith(\\'COV_CORE\\')),\\n"
+	"    exc\\n   )\\n  )\\n')",
+};
+
 /* Debian 12's /etc/python3.X/sitecustomize.py (python3.X-minimal). */
 static const char debian_sitecustomize[] =
 	"# install the apport exception handler if available\n"
@@ -76,6 +120,15 @@ bool scan_catalog_is_distutils_precedence(const char *line, size_t len)
 bool scan_catalog_is_coverage(const char *line, size_t len)
 {
 	return equals(line, len, coverage_line);
+}
+
+bool scan_catalog_is_pytest_cov(const char *line, size_t len)
+{
+	for (size_t i = 0; i < sizeof(pytest_cov_lines) / sizeof(pytest_cov_lines[0]); i++) {
+		if (equals(line, len, pytest_cov_lines[i]))
+			return true;
+	}
+	return false;
 }
 
 bool scan_catalog_is_debian_sitecustomize(const char *data, size_t len)
@@ -183,19 +236,28 @@ bool scan_catalog_is_editable_finder(const char *line, size_t len, const char **
 	return true;
 }
 
-/* The record of SITE/NAME: benign evidence when the hash matches, else the finding stays unknown. */
-static enum scan_owner_status record_of(struct scan_ctx *ctx, struct scan_finding *f,
-					const char *path, const char *data, size_t len)
+/*
+ * The record of a file in the site folder `site` (NULL: the file's own
+ * folder): benign evidence when the hash matches, else the finding stays unknown.
+ */
+static enum scan_owner_status record_in(struct scan_ctx *ctx, struct scan_finding *f,
+					const char *path, const char *site, const char *data, size_t len)
 {
-	char *site = scan_path_dir(path);
+	char *own = site == NULL ? scan_path_dir(path) : NULL;
 	char *evidence = NULL;
-	enum scan_owner_status s = scan_owner_check(ctx, path, site, data, len, &evidence);
+	enum scan_owner_status s = scan_owner_check(ctx, path, site ? site : own, data, len, &evidence);
 
 	if (evidence != NULL)
 		scan_finding_reason(f, "%s", evidence);
 	free(evidence);
-	free(site);
+	free(own);
 	return s;
+}
+
+static enum scan_owner_status record_of(struct scan_ctx *ctx, struct scan_finding *f,
+					const char *path, const char *data, size_t len)
+{
+	return record_in(ctx, f, path, NULL, data, len);
 }
 
 /* The file beside a .pth: read and checked against its RECORD. */
@@ -208,7 +270,7 @@ static enum scan_owner_status sibling_record(struct scan_ctx *ctx, struct scan_f
 	enum scan_owner_status s = SCAN_OWNER_NONE;
 
 	if (scan_fs_read(&ctx->fs, path, &file) == SCAN_READ_OK) {
-		s = record_of(ctx, f, path, file.data, file.size);
+		s = record_in(ctx, f, path, site, file.data, file.size);
 		scan_file_free(&file);
 	} else {
 		scan_finding_reason(f, "%s is missing", path);
@@ -276,22 +338,40 @@ static enum scan_catalog_result check_virtualenv(struct scan_ctx *ctx, struct sc
 	return SCAN_CATALOG_BENIGN;
 }
 
+/*
+ * setuptools' line runs _distutils_hack: the line is cleared only when the
+ * module beside it is the one a package record (wheel RECORD or dpkg)
+ * lists with a matching hash, since its content varies by release.
+ */
+static enum scan_catalog_result check_distutils(struct scan_ctx *ctx, struct scan_finding *f)
+{
+	enum scan_owner_status s;
+
+	scan_finding_reason(f, "setuptools' distutils-precedence line");
+	if (f->module_suspect) {
+		scan_finding_reason(f, "not cleared: the _distutils_hack it imports is not "
+				    "setuptools' own, or holds an execution primitive");
+		return SCAN_CATALOG_UNKNOWN;
+	}
+	s = sibling_record(ctx, f, f->path, "_distutils_hack/__init__.py");
+	if (s == SCAN_OWNER_MISMATCH)
+		return SCAN_CATALOG_MODIFIED;
+	if (s != SCAN_OWNER_MATCH) {
+		scan_finding_reason(f, "not cleared: no package record (RECORD or dpkg) vouches for "
+				    "the _distutils_hack/__init__.py beside it");
+		return SCAN_CATALOG_UNKNOWN;
+	}
+	return SCAN_CATALOG_BENIGN;
+}
+
 static enum scan_catalog_result check_line(struct scan_ctx *ctx, struct scan_finding *f,
 					   const char *data, size_t len)
 {
 	const char *line = f->text, *module;
 	size_t n = f->text_len, mlen;
 
-	if (scan_catalog_is_distutils_precedence(line, n)) {
-		scan_finding_reason(f, "setuptools' distutils-precedence line");
-		if (f->module_suspect) {
-			scan_finding_reason(f, "not cleared: the _distutils_hack it imports is not "
-					    "setuptools' own, or holds an execution primitive");
-			return SCAN_CATALOG_UNKNOWN;
-		}
-		return sibling_record(ctx, f, f->path, "_distutils_hack/__init__.py") ==
-		       SCAN_OWNER_MISMATCH ? SCAN_CATALOG_MODIFIED : SCAN_CATALOG_BENIGN;
-	}
+	if (scan_catalog_is_distutils_precedence(line, n))
+		return check_distutils(ctx, f);
 	if (equals(line, n, "import _virtualenv"))
 		return check_virtualenv(ctx, f);
 	if (scan_catalog_is_editable_finder(line, n, &module, &mlen))
@@ -302,6 +382,10 @@ static enum scan_catalog_result check_line(struct scan_ctx *ctx, struct scan_fin
 	}
 	if (scan_catalog_is_coverage(line, n)) {
 		scan_finding_reason(f, "coverage.py's subprocess measurement hook");
+		return SCAN_CATALOG_BENIGN;
+	}
+	if (scan_catalog_is_pytest_cov(line, n)) {
+		scan_finding_reason(f, "pytest-cov's subprocess measurement hook (pytest-cov.pth)");
 		return SCAN_CATALOG_BENIGN;
 	}
 	return SCAN_CATALOG_UNKNOWN;
@@ -315,6 +399,15 @@ enum scan_catalog_result scan_catalog_check(struct scan_ctx *ctx, struct scan_fi
 
 	if (strcmp(f->kind, "pth") == 0 && f->has_line && f->executes && f->text != NULL) {
 		r = check_line(ctx, f, data, len);
+		/*
+		 * A template names a module; it says nothing of what that module
+		 * does. One the module stage rated above low keeps its rating.
+		 */
+		if (r == SCAN_CATALOG_BENIGN && f->module_suspect) {
+			scan_finding_reason(f, "a known template, not cleared: the module it imports is "
+					    "rated %s on its own", scan_verdict_name(f->floor));
+			r = SCAN_CATALOG_UNKNOWN;
+		}
 		if (r == SCAN_CATALOG_BENIGN && f->evidence == NULL)
 			owner = record_of(ctx, f, f->path, data, len);
 	} else if (strcmp(f->kind, "sitecustomize") == 0 && data != NULL &&

@@ -11,8 +11,11 @@
  *   finder module both match the distribution's RECORD hashes;
  * - setuptools' *-nspkg.pth namespace lines (current and pre-2017 templates);
  * - coverage.py's `import coverage; coverage.process_startup()`;
+ * - pytest-cov's pytest-cov.pth lines (an exec() of a constant string; four
+ *   known releases' texts);
  * - Debian's sitecustomize.py (the apport hook), when dpkg's record matches.
- * A template with anything appended is not the template.
+ * A template with anything appended is not the template, and a template
+ * whose imported module the site stage rated above low is not cleared.
  *
  * Ownership: reasons and evidence are added to the finding.
  */
@@ -34,6 +37,7 @@ enum scan_catalog_result {
 bool scan_catalog_is_distutils_precedence(const char *line, size_t len);
 bool scan_catalog_is_nspkg(const char *line, size_t len);
 bool scan_catalog_is_coverage(const char *line, size_t len);
+bool scan_catalog_is_pytest_cov(const char *line, size_t len);
 /* Sets *module (len bytes) to the finder module's name. */
 bool scan_catalog_is_editable_finder(const char *line, size_t len, const char **module,
 				     size_t *module_len);

@@ -304,6 +304,31 @@ static void oversize_module(struct scan_ctx *ctx, struct scan_finding *f, const 
 	f->has_stat = true;
 }
 
+/*
+ * A module file the scan cannot read: what the import does with it. The
+ * import reads a FIFO or a device, so a FIFO without a writer or a terminal
+ * blocks every start and /dev/zero never ends. A symlink loop makes the
+ * import fail, which site reports ("Error in sitecustomize") and goes past.
+ */
+static void unreadable_module(struct scan_finding *f, enum scan_read_status status,
+			      const struct scan_file *file)
+{
+	mode_t mode = file->st.st_mode;
+
+	if (status == SCAN_READ_NOT_REGULAR && (S_ISFIFO(mode) || S_ISCHR(mode) || S_ISBLK(mode))) {
+		f->fatal = true;
+		scan_finding_reason(f, "a %s where a module is expected: the import reads it at every "
+				    "start, and blocks or never finishes",
+				    S_ISFIFO(mode) ? "FIFO" : S_ISCHR(mode) ? "character device" : "block device");
+	} else if (status == SCAN_READ_LOOP) {
+		f->executes = false;
+		scan_finding_reason(f, "a symlink loop where a module is expected: the import fails, and "
+				    "site prints the error and goes on; nothing runs");
+	} else {
+		scan_finding_reason(f, "%s", scan_read_status_text(status, file->err));
+	}
+}
+
 /* Fills a finding with the module file's facts, once. */
 static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kind, const char *path,
 					   enum module_form form)
@@ -326,7 +351,7 @@ static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kin
 	} else if (status == SCAN_READ_TOO_BIG) {
 		oversize_module(ctx, f, path, file.size);
 	} else {
-		scan_finding_reason(f, "%s", scan_read_status_text(status, file.err));
+		unreadable_module(f, status, &file);
 	}
 	scan_finding_reason(f, "%s", form_names[form]);
 	real = scan_fs_resolve(&ctx->fs, path, true);

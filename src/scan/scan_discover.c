@@ -543,6 +543,46 @@ static void walk_children(struct scan_ctx *ctx, const char *path, const struct s
 	}
 }
 
+/* Folders named in the one finding that reports the depth cap. */
+#define DEPTH_EXAMPLES 5
+
+/*
+ * A folder where --max-depth stops the search while it has subfolders. A
+ * deep tree has many (a node_modules-like layout gives dozens), so they
+ * become one finding, at the first such folder, with the count and examples.
+ */
+static void depth_capped(struct scan_ctx *ctx, const char *path)
+{
+	if (ctx->ndepth_capped == 0) {
+		ctx->depth_capped_at = scan_strdup(ctx, path);
+		ctx->stats.errors++;
+	}
+	if (ctx->ndepth_capped++ < DEPTH_EXAMPLES)
+		buf_printf(&ctx->depth_capped_list, "%s%s", ctx->depth_capped_list.len ? ", " : "", path);
+}
+
+void scan_discover_report(struct scan_ctx *ctx)
+{
+	struct scan_finding *f;
+	struct buf more = BUF_INIT;
+
+	if (ctx->ndepth_capped == 0)
+		return;
+	f = scan_finding_at(ctx, "error", ctx->depth_capped_at, false, 0, 0);
+	if (f == NULL)
+		return;
+	if (ctx->ndepth_capped > DEPTH_EXAMPLES)
+		buf_printf(&more, " and %zu more", ctx->ndepth_capped - DEPTH_EXAMPLES);
+	scan_finding_reason(f, "subfolders not searched in %zu folder%s where the search stops %zu "
+			    "levels below a search folder (--max-depth): %s%s; an environment deeper "
+			    "down is missed: raise --max-depth to search it", ctx->ndepth_capped,
+			    ctx->ndepth_capped == 1 ? "" : "s", ctx->opt.max_depth,
+			    ctx->depth_capped_list.data, more.data ? more.data : "");
+	buf_free(&more);
+	f->verdict = SCAN_INFO;
+	f->no_verdict = true;
+}
+
 static void walk(struct scan_ctx *ctx, const char *path, size_t depth)
 {
 	struct scan_dir d;
@@ -567,9 +607,7 @@ static void walk(struct scan_ctx *ctx, const char *path, size_t depth)
 	if (depth < ctx->opt.max_depth && (!is_prefix || envs))
 		walk_children(ctx, path, &d, depth, is_prefix);
 	else if (!is_prefix && has_subfolder(ctx, path, &d))
-		scan_error(ctx, path, "subfolders not searched: the search stops %zu levels below a search "
-			   "folder; an environment deeper down is missed: raise --max-depth to search it",
-			   ctx->opt.max_depth);
+		depth_capped(ctx, path);
 	scan_dir_free(&d);
 }
 

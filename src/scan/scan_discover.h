@@ -23,6 +23,9 @@
 /* Finds the interpreters and user bases and sets up each one's site folders. */
 void scan_discover(struct scan_ctx *ctx);
 
+/* The one finding for the folders where --max-depth stopped the search (if any). */
+void scan_discover_report(struct scan_ctx *ctx);
+
 /* Adds a user base (a home's ~/.local, or a PYTHONUSERBASE value) once. */
 void scan_add_userbase(struct scan_ctx *ctx, const char *base, const char *origin);
 

@@ -36,7 +36,8 @@ static const char *const unit_folders[] = {
 };
 /* Per-account files, relative to the home folder. */
 static const char *const home_files[] = {
-	".profile", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".zshrc", ".zshenv",
+	".profile", ".bashrc", ".bash_aliases", ".bash_profile", ".bash_login", ".bash_logout",
+	".zshrc", ".zshenv",
 	".zprofile", ".zlogin", ".pam_environment", ".config/environment.d",
 	".config/systemd/user",
 };
@@ -153,6 +154,70 @@ static void pythonpath_folder(struct scan_ctx *ctx, const struct env_line *l,
 	ctx->pythonpath_origin[ctx->npythonpath++] = buf_detach(&origin);
 }
 
+/*
+ * The end of a $(...), ${...} or `...` that starts at p (after the '$' for
+ * the first two), nested ones included, or `end` when it is not closed.
+ */
+static const char *expansion_end(const char *p, const char *end)
+{
+	char open = *p, close = '`';
+	int depth = 0;
+
+	if (open == '(')
+		close = ')';
+	else if (open == '{')
+		close = '}';
+
+	for (const char *q = p + 1; q < end; q++) {
+		if (open != '`' && *q == open)
+			depth++;
+		else if (*q == close && depth-- == 0)
+			return q + 1;
+	}
+	return end;
+}
+
+/*
+ * Removes ${PYTHONPATH:+...} and ${PYTHONPATH+...} from a PYTHONPATH element:
+ * they expand to nothing when PYTHONPATH was unset or empty, and to its
+ * earlier value otherwise, whose own settings are scanned where they are
+ * made. This is the usual way to append without an empty element.
+ * Returns true when one was removed.
+ */
+static bool drop_conditional(char *elem)
+{
+	static const char *const forms[] = { "${PYTHONPATH:+", "${PYTHONPATH+" };
+	bool dropped = false;
+
+	for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+		char *at;
+
+		while ((at = strstr(elem, forms[k])) != NULL) {
+			const char *e = expansion_end(at + 1, at + strlen(at));
+
+			memmove(at, e, strlen(e) + 1);
+			dropped = true;
+		}
+	}
+	return dropped;
+}
+
+/* The next ':'-separated element of a PYTHONPATH value, with ':' inside ${...} and $(...) kept. */
+static char *next_element(char *p, char **rest)
+{
+	char *q = p;
+
+	while (*q != '\0' && *q != ':') {
+		if (q[0] == '$' && (q[1] == '{' || q[1] == '('))
+			q = (char *)expansion_end(q + 1, q + strlen(q));
+		else
+			q++;
+	}
+	*rest = *q == ':' ? q + 1 : NULL;
+	*q = '\0';
+	return p;
+}
+
 static void set_pythonpath(struct scan_ctx *ctx, const struct env_line *l, const char *value)
 {
 	struct scan_finding *f = setting_finding(ctx, l);
@@ -163,29 +228,26 @@ static void set_pythonpath(struct scan_ctx *ctx, const struct env_line *l, const
 		free(copy);
 		return;
 	}
-	for (;;) {
-		char *colon = strchr(p, ':');
-		char *elem;
+	while (p != NULL) {
+		char *rest;
+		char *raw = next_element(p, &rest);
+		bool conditional = drop_conditional(raw);
+		char *elem = expand(l, raw);
 
-		if (colon)
-			*colon = '\0';
-		elem = expand(l, p);
-		if (elem[0] == '\0')
+		if (elem[0] == '\0' && !conditional)
 			empty_element(ctx, l, n == 0 ? "a leading ':' (an empty first element)"
-					      : colon ? "'::' (an empty element)"
-						      : "a trailing ':' (an empty last element)");
+					      : rest ? "'::' (an empty element)"
+						     : "a trailing ':' (an empty last element)");
 		else if (strstr(elem, "$PYTHONPATH") || strstr(elem, "${PYTHONPATH}"))
 			empty_element(ctx, l, "appends to $PYTHONPATH with ':': when it was empty, "
 				      "the result has an empty element");
 		else if (strchr(elem, '$'))
 			scan_finding_reason(f, "PYTHONPATH element %s expands when the shell runs: not analysed", elem);
-		else
+		else if (elem[0] != '\0')
 			pythonpath_folder(ctx, l, f, elem);
 		free(elem);
 		n++;
-		if (!colon)
-			break;
-		p = colon + 1;
+		p = rest;
 	}
 	free(copy);
 }
@@ -214,7 +276,10 @@ static void set_home_or_userbase(struct scan_ctx *ctx, const struct env_line *l,
 	free(path);
 }
 
-/* Reads a shell or KEY=VALUE value at p: quoted, or up to a blank or a shell separator. */
+/*
+ * Reads a shell or KEY=VALUE value at p: quoted, or up to a blank or a shell
+ * separator. A $(...), ${...} or `...` is kept whole, blanks and all.
+ */
 static char *read_value(const char *p, const char *end)
 {
 	struct buf b = BUF_INIT;
@@ -223,7 +288,12 @@ static char *read_value(const char *p, const char *end)
 	while (p < end) {
 		char c = *p++;
 
-		if (quote) {
+		if (quote != '\'' && ((c == '$' && p < end && (*p == '(' || *p == '{')) || c == '`')) {
+			const char *e = expansion_end(c == '`' ? p - 1 : p, end);
+
+			buf_append(&b, p - 1, (size_t)(e - (p - 1)));
+			p = e;
+		} else if (quote) {
 			if (c == quote)
 				quote = 0;
 			else
@@ -241,8 +311,39 @@ static char *read_value(const char *p, const char *end)
 	return buf_detach(&b);
 }
 
+/*
+ * Rates a value made by a command ($(...) or `...`). The shell computes it
+ * only when it runs, so what it names cannot be checked here: at least
+ * medium, and high when the command decodes something.
+ */
+static bool command_value(struct scan_ctx *ctx, const struct env_line *l, size_t var, const char *value)
+{
+	static const char *const decoders[] = { "base64", "base32", "xxd", "openssl", "gunzip", "zcat",
+						"rev" };
+	struct scan_finding *f;
+
+	if (strstr(value, "$(") == NULL && strchr(value, '`') == NULL)
+		return false;
+	f = setting_finding(ctx, l);
+	if (f == NULL)
+		return true;
+	scan_finding_reason(f, "%s is set from a command's output (%s), which the shell computes only when "
+			    "it runs: what it names cannot be checked here", variables[var], value);
+	if (f->floor < SCAN_MEDIUM)
+		f->floor = SCAN_MEDIUM;
+	for (size_t k = 0; k < sizeof(decoders) / sizeof(decoders[0]); k++) {
+		if (strstr(value, decoders[k]) != NULL && f->floor < SCAN_HIGH) {
+			f->floor = SCAN_HIGH;
+			scan_finding_reason(f, "the command decodes its output (%s): a hidden value", decoders[k]);
+		}
+	}
+	return true;
+}
+
 static void setting(struct scan_ctx *ctx, const struct env_line *l, size_t var, const char *value)
 {
+	if (command_value(ctx, l, var, value))
+		return;
 	switch (var) {
 	case 0:
 		set_startup(ctx, l, value);
@@ -301,6 +402,53 @@ static void environment_file(struct scan_ctx *ctx, const struct env_line *l, con
 	free(path);
 }
 
+/* One NAME=VALUE of a systemd Environment= line: a setting when NAME is one of ours. */
+static void unit_assignment(struct scan_ctx *ctx, const struct env_line *l, const struct buf *word)
+{
+	const char *eq = word->data ? memchr(word->data, '=', word->len) : NULL;
+
+	if (eq == NULL)
+		return;
+	for (size_t v = 0; v < sizeof(variables) / sizeof(variables[0]); v++) {
+		size_t n = strlen(variables[v]);
+
+		if ((size_t)(eq - word->data) == n && memcmp(word->data, variables[v], n) == 0)
+			setting(ctx, l, v, eq + 1);
+	}
+}
+
+/*
+ * systemd's Environment= (systemd.exec(5)): the line is split on blanks into
+ * NAME=VALUE words; quotes group blanks into a word ("A=b c", or A="b c")
+ * and are removed; a backslash takes the next byte as it is. $ is not
+ * expanded. NOTE: %-specifiers (%h, %u) are left as written.
+ */
+static void unit_environment(struct scan_ctx *ctx, const struct env_line *l, const char *p,
+			     const char *end)
+{
+	while (p < end) {
+		struct buf word = BUF_INIT;
+		char quote = 0;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		while (p < end && (quote || (*p != ' ' && *p != '\t' && *p != '\r'))) {
+			char c = *p++;
+
+			if (c == '\\' && p < end)
+				buf_putc(&word, *p++);
+			else if (quote && c == quote)
+				quote = 0;
+			else if (!quote && (c == '"' || c == '\''))
+				quote = c;
+			else
+				buf_putc(&word, c);
+		}
+		unit_assignment(ctx, l, &word);
+		buf_free(&word);
+	}
+}
+
 static void scan_line(struct scan_ctx *ctx, const struct env_line *l)
 {
 	const char *end = l->text + l->len, *p = l->text;
@@ -309,6 +457,10 @@ static void scan_line(struct scan_ctx *ctx, const struct env_line *l)
 		p++;
 	if ((size_t)(end - p) > 16 && strncmp(p, "EnvironmentFile=", 16) == 0)
 		environment_file(ctx, l, p, end);
+	if ((size_t)(end - p) > 12 && strncmp(p, "Environment=", 12) == 0 && strstr(l->origin, "/systemd/")) {
+		unit_environment(ctx, l, p + 12, end);
+		return;
+	}
 	if (p == end || *p == '#' || memmem(p, (size_t)(end - p), "PYTHON", 6) == NULL)
 		return;
 	for (size_t v = 0; v < sizeof(variables) / sizeof(variables[0]); v++) {
@@ -328,22 +480,49 @@ static void scan_line(struct scan_ctx *ctx, const struct env_line *l)
 	}
 }
 
+/*
+ * The line that starts at `offset`, with backslash-newline continuations
+ * joined as the shell (and systemd) join them. Returns the offset after it
+ * and counts the newlines it spans in *lines.
+ */
+static size_t logical_line(const char *data, size_t len, size_t offset, struct buf *out, size_t *lines)
+{
+	buf_clear(out);
+	*lines = 1;
+	for (;;) {
+		const char *nl = memchr(data + offset, '\n', len - offset);
+		size_t end = nl ? (size_t)(nl - data) : len;
+
+		if (nl != NULL && end > offset && data[end - 1] == '\\' && end + 1 < len) {
+			buf_append(out, data + offset, end - 1 - offset);
+			offset = end + 1;
+			(*lines)++;
+			continue;
+		}
+		buf_append(out, data + offset, end - offset);
+		return end + 1;
+	}
+}
+
 static void env_text(struct scan_ctx *ctx, const char *origin, const char *home, const char *data,
 		     size_t len)
 {
 	size_t offset = 0, line = 1;
+	struct buf text = BUF_INIT;
 
-	if (memmem(data, len, "PYTHON", 6) == NULL && memmem(data, len, "EnvironmentFile=", 16) == NULL)
+	if (memmem(data, len, "PYTHON", 6) == NULL && memmem(data, len, "EnvironmentFile=", 16) == NULL &&
+	    memmem(data, len, "\\\n", 2) == NULL)
 		return;
 	while (offset < len) {
-		const char *nl = memchr(data + offset, '\n', len - offset);
-		size_t end = nl ? (size_t)(nl - data) : len;
-		struct env_line l = { origin, home, data + offset, end - offset, line, offset };
+		size_t lines;
+		size_t next = logical_line(data, len, offset, &text, &lines);
+		struct env_line l = { origin, home, text.data ? text.data : "", text.len, line, offset };
 
 		scan_line(ctx, &l);
-		offset = end + 1;
-		line++;
+		offset = next;
+		line += lines;
 	}
+	buf_free(&text);
 }
 
 void scan_env_text(struct scan_ctx *ctx, const char *origin, const char *data, size_t len)
@@ -414,10 +593,31 @@ static void env_homes(struct scan_ctx *ctx)
 	}
 }
 
+/*
+ * Environments that could not be read. As root this is not a matter of
+ * running as root: the kernel's ptrace access check refuses them (a
+ * container without CAP_SYS_PTRACE, a process of another user namespace,
+ * a Yama or LSM policy).
+ */
+static void denied_environ(struct scan_ctx *ctx, size_t denied, const char *pids)
+{
+	if (geteuid() != 0)
+		scan_error(ctx, "/proc", "%zu processes' environments cannot be read (PID %s%s): they "
+			   "belong to other users; run as root to read them", denied, pids,
+			   denied > 5 ? ", ..." : "");
+	else
+		scan_error(ctx, "/proc", "%zu processes' environments cannot be read even as root (PID "
+			   "%s%s): the kernel's ptrace access check refuses them (a container without "
+			   "CAP_SYS_PTRACE, another user namespace, or a security module); their settings "
+			   "are not seen, so scan the unit and profile files they were started from",
+			   denied, pids, denied > 5 ? ", ..." : "");
+}
+
 /* /proc/PID/environ of every process (a live host only). */
 static void env_processes(struct scan_ctx *ctx)
 {
 	struct scan_dir d;
+	struct buf denied_pids = BUF_INIT;
 	size_t denied = 0;
 
 	if (scan_fs_list(&ctx->fs, "/proc", &d) != 0)
@@ -436,8 +636,8 @@ static void env_processes(struct scan_ctx *ctx)
 		}
 		snprintf(path, sizeof(path), "/proc/%s/environ", d.v[i].name);
 		s = scan_fs_read(&ctx->fs, path, &f);
-		if (s == SCAN_READ_DENIED)
-			denied++;
+		if (s == SCAN_READ_DENIED && denied++ < 5)
+			buf_printf(&denied_pids, "%s%s", denied_pids.len ? ", " : "", d.v[i].name);
 		if (s != SCAN_READ_OK)
 			continue;
 		ctx->stats.processes++;
@@ -451,8 +651,8 @@ static void env_processes(struct scan_ctx *ctx)
 	}
 	scan_dir_free(&d);
 	if (denied > 0)
-		scan_error(ctx, "/proc", "%zu processes' environments cannot be read: run as root to "
-			   "read them", denied);
+		denied_environ(ctx, denied, denied_pids.data);
+	buf_free(&denied_pids);
 }
 
 void scan_env(struct scan_ctx *ctx)

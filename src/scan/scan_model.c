@@ -23,8 +23,13 @@ const char *scan_verdict_name(enum scan_verdict v)
 
 bool scan_verdict_parse(const char *name, enum scan_verdict *out)
 {
+	return scan_verdict_parse_n(name, strlen(name), out);
+}
+
+bool scan_verdict_parse_n(const char *name, size_t len, enum scan_verdict *out)
+{
 	for (size_t i = 0; i < sizeof(verdict_names) / sizeof(verdict_names[0]); i++) {
-		if (strcmp(name, verdict_names[i]) == 0) {
+		if (strlen(verdict_names[i]) == len && memcmp(name, verdict_names[i], len) == 0) {
 			*out = (enum scan_verdict)i;
 			return true;
 		}
@@ -76,6 +81,7 @@ static void free_finding(struct scan_finding *f)
 	free(f->notes);
 	free(f->evidence);
 	free(f->fingerprint);
+	free(f->removed_kind);
 	free(f);
 }
 
@@ -110,6 +116,7 @@ void scan_ctx_free(struct scan_ctx *ctx)
 	}
 	free(ctx->pythonpath);
 	free(ctx->pythonpath_origin);
+	buf_free(&ctx->depth_capped_list);
 	strmap_free(&ctx->interp_by_real);
 	strmap_free(&ctx->findings_by_key);
 	arena_free(&ctx->arena);
@@ -128,7 +135,7 @@ struct scan_finding *scan_finding_at(struct scan_ctx *ctx, const char *kind, con
 	buf_free(&key);
 	if (*slot != NULL)
 		return *slot;
-	if (ctx->nfindings >= ctx->opt.max_findings) {
+	if (ctx->nfindings / SCAN_FINDINGS_COLLECT_FACTOR >= ctx->opt.max_findings) {
 		ctx->stats.findings_capped = true;
 		return NULL;
 	}
@@ -139,6 +146,7 @@ struct scan_finding *scan_finding_at(struct scan_ctx *ctx, const char *kind, con
 	f->has_line = has_line;
 	f->line = line;
 	f->offset = offset;
+	f->baseline_verdict = -1;
 	*slot = f;
 	ctx->findings = xgrow(ctx->findings, &ctx->findings_cap, ctx->nfindings + 1,
 			      sizeof(*ctx->findings));

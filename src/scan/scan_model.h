@@ -25,6 +25,11 @@
 #define SCAN_DEFAULT_MAX_DIRS 2000000      /* folders visited while searching */
 #define SCAN_DEFAULT_MAX_INTERPRETERS 20000
 #define SCAN_DEFAULT_MAX_FINDINGS 100000
+/*
+ * Findings collected before their verdicts are known, as a multiple of
+ * --max-findings: the worst --max-findings of them are kept (scan_run()).
+ */
+#define SCAN_FINDINGS_COLLECT_FACTOR 16
 #define SCAN_DEFAULT_MAX_PROCESSES 100000  /* /proc/PID/environ files read */
 
 enum scan_verdict {
@@ -39,6 +44,7 @@ enum scan_verdict {
 const char *scan_verdict_name(enum scan_verdict v);
 /* Parses a verdict name; false when unknown. */
 bool scan_verdict_parse(const char *name, enum scan_verdict *out);
+bool scan_verdict_parse_n(const char *name, size_t len, enum scan_verdict *out);
 
 struct scan_interp {
 	char *exe;          /* the path shown, e.g. /usr/bin/python3.11 or VENV/bin/python */
@@ -95,6 +101,7 @@ struct scan_finding {
 	bool no_verdict;    /* the verdict is already final (errors, caps) */
 	bool module_suspect; /* a module that an executed line imports contains a primitive, or shadows the expected one */
 	bool blocked;       /* runs once an earlier start-breaking hook is removed: rated as if it ran */
+	bool raised;        /* an import line predicted to raise for some interpreter or pass */
 	enum scan_verdict floor; /* the lowest verdict allowed, set by a stage with more evidence */
 	struct buf reasons; /* "; "-separated, each reason written once */
 	size_t *interps;    /* indices into ctx->interps that run it */
@@ -102,11 +109,19 @@ struct scan_finding {
 	struct scan_note *notes;
 	size_t nnotes, notes_cap;
 	char sha256[65];    /* of the whole file, "" when not read */
+	/*
+	 * For a setting (startup-env, pythonpath-empty): the digest an --allow
+	 * entry names, SHA-256 of the line, followed by the script's bytes for
+	 * a PYTHONSTARTUP whose script was read. "" otherwise.
+	 */
+	char allow_sha256[65];
 	bool has_stat;
 	struct stat st;
 	char *evidence;     /* package ownership, shown but never trusted */
 	char *fingerprint;  /* stable identity for --baseline */
 	bool changed;       /* set by the baseline filter */
+	int baseline_verdict; /* the verdict in the baseline when shown (rose, became active, removed), else -1 */
+	char *removed_kind; /* kind "removed": the kind the finding had in the baseline */
 	bool suppressed;    /* known to the baseline: not reported */
 };
 
@@ -144,7 +159,8 @@ struct scan_stats {
 	size_t errors;
 	bool dirs_capped;
 	bool interps_capped;
-	bool findings_capped;
+	bool findings_capped;     /* the collection ceiling was reached: later findings were not made */
+	size_t findings_dropped;  /* findings over --max-findings, the least severe, not reported */
 };
 
 struct scan_ctx {
@@ -165,6 +181,9 @@ struct scan_ctx {
 	struct strmap records;         /* site folder -> RECORD index (scan_owner.c) */
 	struct strmap listings;        /* folder -> struct scan_dir *, "" entry when unlistable (scan_site.c) */
 	struct strmap pth_cache;       /* .pth path -> struct scan_pth_file * (scan_site.c) */
+	size_t ndepth_capped;          /* folders where --max-depth stopped the search (scan_discover.c) */
+	char *depth_capped_at;         /* the first of them (arena) */
+	struct buf depth_capped_list;  /* the first few, ", "-separated */
 	char **pythonpath;             /* PYTHONPATH folders found by the environment stage */
 	char **pythonpath_origin;      /* "FILE:LINE" of each */
 	size_t npythonpath, pythonpath_cap;
@@ -175,7 +194,8 @@ void scan_ctx_free(struct scan_ctx *ctx);
 
 /*
  * Returns the finding for (kind, path, offset), creating it on first use.
- * Returns NULL once max_findings is reached (counted in the statistics).
+ * Returns NULL once max_findings * SCAN_FINDINGS_COLLECT_FACTOR findings
+ * exist (flagged in the statistics).
  */
 struct scan_finding *scan_finding_at(struct scan_ctx *ctx, const char *kind, const char *path,
 				     bool has_line, size_t line, size_t offset);

@@ -96,6 +96,8 @@ static void finding_json(const struct scan_ctx *ctx, const struct scan_finding *
 	}
 	if (f->sha256[0])
 		buf_printf(b, ",\"sha256\":\"%s\"", f->sha256);
+	if (f->allow_sha256[0])
+		buf_printf(b, ",\"allow_sha256\":\"%s\"", f->allow_sha256);
 	if (f->has_stat)
 		buf_printf(b, ",\"uid\":%u,\"mode\":\"%04o\",\"size\":%lld", (unsigned)f->st.st_uid,
 			   (unsigned)(f->st.st_mode & 07777), (long long)f->st.st_size);
@@ -105,6 +107,13 @@ static void finding_json(const struct scan_ctx *ctx, const struct scan_finding *
 	}
 	if (f->changed)
 		buf_puts(b, ",\"changed\":true");
+	if (f->removed_kind != NULL) {
+		buf_puts(b, ",\"removed_kind\":");
+		json_cstr(b, f->removed_kind);
+	}
+	if (f->baseline_verdict >= 0)
+		buf_printf(b, ",\"baseline_verdict\":\"%s\"",
+			   scan_verdict_name((enum scan_verdict)f->baseline_verdict));
 	buf_printf(b, ",\"fingerprint\":\"%s\"}", f->fingerprint ? f->fingerprint : "");
 }
 
@@ -155,10 +164,15 @@ static void stats_json(const struct scan_ctx *ctx, struct buf *b)
 
 	buf_printf(b, "\"stats\":{\"interpreters\":%zu,\"folders_searched\":%zu,\"site_dirs\":%zu,"
 		   "\"pth_files\":%zu,\"env_files\":%zu,\"processes\":%zu,\"files_read\":%zu,"
-		   "\"errors\":%zu}",
+		   "\"errors\":%zu,\"findings_dropped\":%zu}",
 		   ctx->ninterps, s->dirs_visited, s->site_dirs, s->pth_files, s->env_files,
-		   s->processes, ctx->fs.files_read, s->errors);
+		   s->processes, ctx->fs.files_read, s->errors, s->findings_dropped);
 }
+
+/* Widest cell of the interpreters column; longer cells are cut and end in "...". */
+#define TABLE_VERSIONS_MAX 40
+/* Bytes of one version shown (it is read from pyvenv.cfg, which anyone may write). */
+#define TABLE_VERSION_MAX 16
 
 /* A short list of versions for the table: "3.11.2, 3.12.1 (+3)". */
 static void versions_cell(const struct scan_ctx *ctx, const struct scan_finding *f, struct buf *b)
@@ -166,15 +180,22 @@ static void versions_cell(const struct scan_ctx *ctx, const struct scan_finding 
 	size_t shown = f->ninterps < 3 ? f->ninterps : 3;
 
 	for (size_t i = 0; i < shown; i++) {
-		const char *v = ctx->interps[f->interps[i]].version; /* read from pyvenv.cfg: escape it */
+		const char *v = ctx->interps[f->interps[i]].version;
+		size_t len = strlen(v);
 
 		buf_puts(b, i ? ", " : "");
-		scan_table_text(b, v, strlen(v));
+		scan_table_text(b, v, len > TABLE_VERSION_MAX ? TABLE_VERSION_MAX : len);
 	}
 	if (f->ninterps > shown)
 		buf_printf(b, " (+%zu)", f->ninterps - shown);
 	if (f->ninterps == 0)
 		buf_puts(b, "-");
+	if (b->len > TABLE_VERSIONS_MAX) {
+		b->len = TABLE_VERSIONS_MAX - 3;
+		while (b->len > 0 && ((unsigned char)b->data[b->len] & 0xc0) == 0x80)
+			b->len--; /* not inside a UTF-8 character */
+		buf_puts(b, "...");
+	}
 }
 
 /*
@@ -218,7 +239,12 @@ size_t scan_table_text(struct buf *b, const char *s, size_t len)
 	return escaped;
 }
 
-static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f, FILE *out)
+struct table_widths {
+	int kind, versions;
+};
+
+static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f,
+		      const struct table_widths *w, FILE *out)
 {
 	struct buf where = BUF_INIT, versions = BUF_INIT, reasons = BUF_INIT;
 
@@ -226,8 +252,8 @@ static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f, 
 	if (f->has_line)
 		buf_printf(&where, ":%zu", f->line);
 	versions_cell(ctx, f, &versions);
-	fprintf(out, "%-9s %-15s %-24s %s\n", scan_verdict_name(f->verdict), f->kind, versions.data,
-		where.data);
+	fprintf(out, "%-9s %-*s %-*s %s\n", scan_verdict_name(f->verdict), w->kind, f->kind,
+		w->versions, versions.data, where.data);
 	if (f->reasons.len > 0) {
 		scan_table_text(&reasons, f->reasons.data, f->reasons.len);
 		fprintf(out, "          %s\n", reasons.data);
@@ -235,6 +261,39 @@ static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f, 
 	buf_free(&where);
 	buf_free(&versions);
 	buf_free(&reasons);
+}
+
+/* Column widths that fit every row: kinds and version lists vary in length. */
+static void table_widths(const struct scan_ctx *ctx, struct scan_finding **rows, size_t n,
+			 struct table_widths *w)
+{
+	w->kind = (int)strlen("KIND");
+	w->versions = (int)strlen("INTERPRETERS");
+	for (size_t i = 0; i < n; i++) {
+		struct buf cell = BUF_INIT;
+
+		versions_cell(ctx, rows[i], &cell);
+		if ((int)strlen(rows[i]->kind) > w->kind)
+			w->kind = (int)strlen(rows[i]->kind);
+		if ((int)cell.len > w->versions)
+			w->versions = (int)cell.len;
+		buf_free(&cell);
+	}
+}
+
+static void table(const struct scan_ctx *ctx, struct scan_finding **rows, size_t n, FILE *out)
+{
+	struct table_widths w;
+
+	table_widths(ctx, rows, n, &w);
+	fprintf(out, "%-9s %-*s %-*s %s\n", "VERDICT", w.kind, "KIND", w.versions, "INTERPRETERS", "PATH");
+	for (size_t i = 0; i < n; i++)
+		table_row(ctx, rows[i], &w, out);
+	fprintf(out, "\n%zu findings; %zu interpreters, %zu .pth files, %zu errors", n, ctx->ninterps,
+		ctx->stats.pth_files, ctx->stats.errors);
+	if (ctx->stats.findings_dropped > 0)
+		fprintf(out, "; %zu findings over --max-findings not shown", ctx->stats.findings_dropped);
+	fputc('\n', out);
 }
 
 void scan_output(struct scan_ctx *ctx, enum scan_format format, FILE *out)
@@ -250,11 +309,7 @@ void scan_output(struct scan_ctx *ctx, enum scan_format format, FILE *out)
 	qsort(sorted, n, sizeof(*sorted), compare_findings);
 
 	if (format == SCAN_FORMAT_TABLE) {
-		fprintf(out, "%-9s %-15s %-24s %s\n", "VERDICT", "KIND", "INTERPRETERS", "PATH");
-		for (size_t i = 0; i < n; i++)
-			table_row(ctx, sorted[i], out);
-		fprintf(out, "\n%zu findings; %zu interpreters, %zu .pth files, %zu errors\n", n,
-			ctx->ninterps, ctx->stats.pth_files, ctx->stats.errors);
+		table(ctx, sorted, n, out);
 	} else if (format == SCAN_FORMAT_JSON) {
 		buf_puts(&b, "{\"scanner\":\"sitewatch scan\",\"root\":");
 		json_cstr(&b, ctx->opt.root ? ctx->opt.root : "/");

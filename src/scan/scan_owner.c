@@ -316,11 +316,27 @@ static enum scan_owner_status check_dpkg(struct scan_ctx *ctx, const char *path,
 	f = strmap_get(&dpkg(ctx)->files, path, strlen(path));
 	if (f == NULL)
 		return SCAN_OWNER_NONE;
+	if (strspn(f->md5, "0123456789abcdef") != 32) {
+		/* "newconffile": dpkg has not recorded the conffile's MD5 yet. */
+		buf_printf(&b, "%s %s of dpkg package %s, without a recorded MD5",
+			   f->conffile ? "conffile" : "file", path, f->package);
+		*evidence = buf_detach(&b);
+		return SCAN_OWNER_NO_HASH;
+	}
 	scan_md5(data, len, digest);
 	scan_hex(digest, sizeof(digest), hex);
 	match = strcmp(hex, f->md5) == 0;
-	buf_printf(&b, "%s of dpkg package %s, %s", f->conffile ? "conffile" : "file", f->package,
-		   match ? "MD5 matches" : "MD5 differs from the package's record (modified)");
+	if (match)
+		buf_printf(&b, "%s %s of dpkg package %s, MD5 matches dpkg's record",
+			   f->conffile ? "conffile" : "file", path, f->package);
+	else if (f->conffile)
+		buf_printf(&b, "conffile %s of dpkg package %s: its MD5 %s differs from %s in dpkg's "
+			   "Conffiles record (/var/lib/dpkg/status): changed since it was installed",
+			   path, f->package, hex, f->md5);
+	else
+		buf_printf(&b, "file %s of dpkg package %s: its MD5 %s differs from %s in "
+			   "/var/lib/dpkg/info/%s.md5sums: modified after install", path, f->package,
+			   hex, f->md5, f->package);
 	*evidence = buf_detach(&b);
 	return match ? SCAN_OWNER_MATCH : SCAN_OWNER_MISMATCH;
 }

@@ -220,6 +220,7 @@ void scan_pth_read(const char *data, size_t len, const struct scan_pth_rules *ru
 		}
 		if (out->n == max_lines) {
 			out->truncated = true;
+			out->rest_offset = start;
 			break;
 		}
 		add_line(out, &cap, data, start, i, line, rules);
@@ -229,9 +230,10 @@ void scan_pth_read(const char *data, size_t len, const struct scan_pth_rules *ru
 		start = i;
 	}
 	if (start < len && !out->truncated) {
-		if (out->n == max_lines)
+		if (out->n == max_lines) {
 			out->truncated = true;
-		else
+			out->rest_offset = start;
+		} else
 			add_line(out, &cap, data, start, len, line, rules);
 	}
 

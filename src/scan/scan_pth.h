@@ -44,6 +44,7 @@ struct scan_pth_text {
 	struct scan_pth_line *lines;
 	size_t n;
 	bool truncated;      /* more than max_lines lines: the rest is not listed */
+	size_t rest_offset;  /* when truncated, the byte offset of the first line not listed */
 	bool decode_error;   /* not valid UTF-8 (Python 3 only) */
 	size_t error_offset; /* first byte that fails to decode */
 	/*

@@ -1,11 +1,13 @@
 /*
  * The site stage: .pth files as each interpreter reads them. See scan_site.h.
  *
- * The order follows site.main(): the venv's site folders (processed twice
- * per start, because site.venv() and site.addsitepackages() both add them),
- * the user site, then the system site folders. Within a folder, the `*.pth`
- * names in sorted order; within a file, the lines in order, until a line
- * raises (before 3.15) or ends the start-up.
+ * The order follows site.main(): the venv's site folders, the user site,
+ * the venv's site folders again (site.venv() and site.addsitepackages()
+ * both read them), then the system site folders. Within a folder, the
+ * `*.pth` names in sorted order; within a file, the lines in order, until a
+ * line raises (before 3.15) or ends the start-up. A line that calls
+ * site.addsitedir() on a constant folder has that folder's .pth files read
+ * at that point.
  */
 #include "scan_site.h"
 
@@ -17,9 +19,13 @@
 
 #include "scan_custom.h"
 #include "scan_hash.h"
+#include "scan_owner.h"
 #include "scan_pth.h"
 #include "scan_verdict.h"
 #include "util/xalloc.h"
+
+/* Folders that site.addsitedir() calls add within one start, nested or not (then reported). */
+#define SCAN_MAX_ADDSITEDIR 16
 
 /* Bytes read from each end of a .pth over --max-file-size. */
 #define SCAN_OVERSIZE_PART (1024 * 1024)
@@ -32,6 +38,9 @@ static const char CAUSE_DORMANT[] = "leading whitespace: not an import line befo
 static const char CAUSE_BOM[] = "a BOM in front: not an import line before 3.13";
 static const char CAUSE_DECODE[] = "the file is not valid UTF-8: start-up fails before this line";
 static const char CAUSE_NO_TARGET[] = "the path does not exist";
+static const char CAUSE_NUL[] = "a path with a NUL byte never exists (os.path.exists is false)";
+static const char CAUSE_NUL_RAISES[] = "a path with a NUL byte makes os.path.exists raise before 3.8: "
+				       "the lines after it in this file do not run";
 
 /*
  * Modules that import without a file on sys.path: compiled in
@@ -84,7 +93,9 @@ struct site_walk {
 	bool fatal;      /* a hook ended the start-up: nothing after it runs */
 	char *fatal_at;  /* the file of that hook (malloc()ed), for the modules it keeps from running */
 	bool hooked;     /* an executed line may have changed what imports find: predict no failure */
-	size_t nvenv;    /* sys.path entries up to and including the venv's site folders */
+	bool second_pass; /* reading a venv's site folders for the second time in this start */
+	size_t nadded;   /* folders processed for site.addsitedir() calls, up to SCAN_MAX_ADDSITEDIR */
+	const char *added_by; /* the .pth whose addsitedir() call is being followed, or NULL */
 	size_t nstd;     /* the first nstd sys.path entries are the standard library's */
 };
 
@@ -246,6 +257,14 @@ static struct pth_file *read_pth(struct scan_ctx *ctx, const char *path)
 	return pf;
 }
 
+/* A NUL byte in a .pth: no tool writes one, and it hides the rest of a line from C-string readers. */
+static void nul_byte(struct scan_finding *f)
+{
+	scan_finding_reason(f, "holds a NUL byte, which no tool writes into a start-up file");
+	if (f->floor < SCAN_MEDIUM)
+		f->floor = SCAN_MEDIUM;
+}
+
 /* The finding for one logical line of a .pth file, with the file's facts. */
 static struct scan_finding *line_finding(struct site_walk *w, const char *path,
 					 const struct pth_file *pf, const struct scan_pth_line *l)
@@ -257,11 +276,15 @@ static struct scan_finding *line_finding(struct site_walk *w, const char *path,
 	if (f == NULL)
 		return NULL;
 	scan_finding_set_text(f, l->text, l->len);
+	if (w->added_by != NULL)
+		scan_finding_reason(f, "read because %s calls site.addsitedir() on its folder", w->added_by);
 	if (f->sha256[0] == '\0') {
 		memcpy(f->sha256, pf->sha256, sizeof(f->sha256));
 		f->st = pf->file.st;
 		f->has_stat = true;
 		f->hidden_name = scan_path_base(path)[0] == '.';
+		if (memchr(l->text, '\0', l->len) != NULL)
+			nul_byte(f);
 	}
 	return f;
 }
@@ -278,11 +301,21 @@ struct import_check {
 	size_t missing_len;
 };
 
+/* True when a name has a non-ASCII byte: Python looks up its NFKC form, which may exist. */
+static bool non_ascii(const char *name, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)name[i] >= 0x80)
+			return true;
+	}
+	return false;
+}
+
 static bool check_import(const char *name, size_t len, void *arg)
 {
 	struct import_check *c = arg;
 
-	if (c->w->in->stdlib == NULL || c->w->hooked ||
+	if (c->w->in->stdlib == NULL || c->w->hooked || non_ascii(name, len) ||
 	    scan_module_exists(c->w->ctx, &c->w->path, c->w->path.n, c->w->in->ver.major, name, len))
 		return true;
 	c->missing = name;
@@ -313,53 +346,174 @@ static bool changes_imports(const char *text, size_t len)
 	return false;
 }
 
+/* Levels of imports followed from an executed line, and modules judged for one line. */
+#define SCAN_MAX_IMPORT_DEPTH 4
+#define SCAN_MAX_IMPORTED 64
+
+/* The modules one executed line imports, followed through the modules' own imports. */
+struct follow {
+	struct site_walk *w;
+	struct scan_finding *f;
+	struct strmap seen;   /* module paths already judged for this line */
+	size_t depth;         /* 1 for the line's own imports */
+	size_t njudged;
+	bool capped;          /* SCAN_MAX_IMPORTED reached: reported once */
+	const char *via;      /* the module whose imports are being followed, NULL for the line */
+};
+
+static bool follow_one(const char *name, size_t len, void *arg);
+
+/*
+ * Calls `fn` for the absolute imports of a module's source: `import a.b, c`
+ * and `from a.b import x` statements at the start of a line (indented ones
+ * too, since a function can run at import). Relative imports stay inside
+ * the package and are not followed.
+ */
+static void module_imports(const char *src, size_t len, bool (*fn)(const char *, size_t, void *),
+			   void *arg)
+{
+	const char *p = src, *end = src + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if (e - p > 7 && memcmp(p, "import", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
+			scan_pth_each_import(p, (size_t)(e - p), fn, arg);
+		} else if (e - p > 5 && memcmp(p, "from", 4) == 0 && (p[4] == ' ' || p[4] == '\t')) {
+			const char *n = p + 5, *ne;
+
+			while (n < e && (*n == ' ' || *n == '\t'))
+				n++;
+			for (ne = n; ne < e && *ne != ' ' && *ne != '\t' && *ne != ';'; ne++)
+				;
+			if (ne > n && *n != '.')
+				fn(n, (size_t)(ne - n), arg);
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static bool count_import(const char *name, size_t len, void *arg)
+{
+	(void)name;
+	(void)len;
+	(*(size_t *)arg)++;
+	return true;
+}
+
+/* The module's code as the verdict rules read it: a compiled module's strings, or the source. */
+static bool module_code(const char *module, const struct scan_file *file, struct buf *code)
+{
+	size_t mlen = strlen(module);
+	bool binary = mlen > 4 && (strcmp(module + mlen - 4, ".pyc") == 0 ||
+				   strcmp(module + mlen - 3, ".so") == 0);
+
+	if (binary)
+		scan_pyc_strings(file->data, file->size, code);
+	else
+		buf_append(code, file->data, file->size);
+	return binary;
+}
+
 /*
  * Judges one module an executed line imports, found outside the standard
  * library, with the verdict rules: its path and reasons join the line's
- * finding, and a primitive in it raises the line's verdict.
+ * finding, and a primitive in it raises the line's verdict. Its own
+ * imports are followed in turn, to SCAN_MAX_IMPORT_DEPTH levels.
  */
-static void judge_module(struct site_walk *w, struct scan_finding *f, const char *name,
-			 const char *module)
+static void judge_module(struct follow *c, const char *name, const char *module)
 {
 	struct scan_verdict_input in = { 0 };
-	struct buf code = BUF_INIT, reasons = BUF_INIT;
+	struct buf code = BUF_INIT, reasons = BUF_INIT, via = BUF_INIT;
 	struct scan_file file;
-	enum scan_read_status status = scan_fs_read(&w->ctx->fs, module, &file);
-	size_t mlen = strlen(module);
+	enum scan_read_status status = scan_fs_read(&c->w->ctx->fs, module, &file);
 	enum scan_verdict v;
 
+	if (c->via != NULL)
+		buf_printf(&via, " (imported by %s)", c->via);
 	if (status != SCAN_READ_OK) {
-		scan_finding_reason(f, "imports %s from %s, which %s", name, module,
-				    scan_read_status_text(status, file.err));
+		scan_finding_reason(c->f, "imports %s from %s%s, which %s", name, module,
+				    via.len ? via.data : "", scan_read_status_text(status, file.err));
+		buf_free(&via);
 		return;
 	}
-	in.binary = mlen > 4 && (strcmp(module + mlen - 4, ".pyc") == 0 || strcmp(module + mlen - 3, ".so") == 0);
-	if (in.binary)
-		scan_pyc_strings(file.data, file.size, &code);
-	else
-		buf_append(&code, file.data, file.size);
+	in.binary = module_code(module, &file, &code);
 	in.code = code.data;
 	in.len = code.len;
 	in.executes = in.runs = true;
 	v = scan_verdict_for(&in, &reasons);
-	scan_finding_reason(f, "imports %s from %s: %s", name, module, reasons.data ? reasons.data : "");
+	scan_finding_reason(c->f, "imports %s from %s%s: %s", name, module, via.len ? via.data : "",
+			    reasons.data ? reasons.data : "");
 	if (v > SCAN_LOW) {
-		f->module_suspect = true;
-		if (f->floor < v)
-			f->floor = v;
+		c->f->module_suspect = true;
+		if (c->f->floor < v)
+			c->f->floor = v;
 	}
+	if (!in.binary && c->depth < SCAN_MAX_IMPORT_DEPTH) {
+		const char *outer = c->via;
+
+		c->depth++;
+		c->via = module;
+		module_imports(file.data, file.size, follow_one, c);
+		c->via = outer;
+		c->depth--;
+	} else if (!in.binary) {
+		size_t n = 0;
+
+		module_imports(file.data, file.size, count_import, &n);
+		if (n > 0)
+			scan_finding_reason(c->f, "the imports of %s are not followed: %d levels of imports is "
+					    "the cap", module, SCAN_MAX_IMPORT_DEPTH);
+	}
+	buf_free(&via);
 	buf_free(&reasons);
 	buf_free(&code);
 	scan_file_free(&file);
 }
 
+/*
+ * True when `module` has the same bytes as `own` and a package record of its
+ * own site folder lists it with a matching hash: a venv made with
+ * --system-site-packages that installs the same setuptools release puts
+ * such a copy ahead of the system's, and nothing about the hook changes.
+ */
+static bool same_recorded_module(struct scan_ctx *ctx, const char *module, const char *own)
+{
+	struct scan_file a, b;
+	bool same = false;
+
+	if (scan_fs_read(&ctx->fs, module, &a) != SCAN_READ_OK)
+		return false;
+	if (scan_fs_read(&ctx->fs, own, &b) == SCAN_READ_OK) {
+		char *pkg = scan_path_dir(module);
+		char *site = scan_path_dir(pkg);
+		char *evidence = NULL;
+
+		same = a.size == b.size && memcmp(a.data, b.data, a.size) == 0 &&
+		       scan_owner_check(ctx, module, site, a.data, a.size, &evidence) == SCAN_OWNER_MATCH;
+		free(evidence);
+		free(site);
+		free(pkg);
+		scan_file_free(&b);
+	}
+	scan_file_free(&a);
+	return same;
+}
+
 /* setuptools' module must be the one beside distutils-precedence.pth, not one found earlier. */
-static void check_distutils_hack(struct scan_finding *f, const char *module)
+static void check_distutils_hack(struct scan_ctx *ctx, struct scan_finding *f, const char *module)
 {
 	char *site = scan_path_dir(f->path);
 	char *own = scan_path_join(site, "_distutils_hack/__init__.py");
 
-	if (strcmp(module, own) != 0) {
+	if (strcmp(module, own) != 0 && same_recorded_module(ctx, module, own)) {
+		scan_finding_reason(f, "_distutils_hack resolves to %s, a copy of setuptools' %s with the "
+				    "same bytes, listed with a matching hash in its own package record",
+				    module, own);
+	} else if (strcmp(module, own) != 0) {
 		f->module_suspect = true;
 		if (f->floor < SCAN_MEDIUM)
 			f->floor = SCAN_MEDIUM;
@@ -369,11 +523,6 @@ static void check_distutils_hack(struct scan_finding *f, const char *module)
 	free(own);
 	free(site);
 }
-
-struct follow {
-	struct site_walk *w;
-	struct scan_finding *f;
-};
 
 /* One imported name: resolved as the interpreter would at that point of the start-up. */
 static bool follow_one(const char *name, size_t len, void *arg)
@@ -385,10 +534,18 @@ static bool follow_one(const char *name, size_t len, void *arg)
 	char *module = scan_module_resolve(c->w->ctx, c->w->interp, &c->w->path, top, &at);
 
 	/* The interpreter's own standard library is not judged: it defines every primitive. */
-	if (module != NULL && at >= c->w->nstd) {
-		if (strcmp(top, "_distutils_hack") == 0)
-			check_distutils_hack(c->f, module);
-		judge_module(c->w, c->f, top, module);
+	if (module != NULL && at >= c->w->nstd && strmap_get(&c->seen, module, strlen(module)) == NULL) {
+		*strmap_upsert(&c->seen, module, strlen(module)) = c;
+		if (c->njudged++ >= SCAN_MAX_IMPORTED) {
+			if (!c->capped)
+				scan_finding_reason(c->f, "imports more than %d modules outside the standard "
+						    "library: the rest are not judged", SCAN_MAX_IMPORTED);
+			c->capped = true;
+		} else {
+			if (c->depth == 1 && strcmp(top, "_distutils_hack") == 0)
+				check_distutils_hack(c->w->ctx, c->f, module);
+			judge_module(c, top, module);
+		}
 	}
 	free(module);
 	free(top);
@@ -401,8 +558,10 @@ static bool follow_one(const char *name, size_t len, void *arg)
  */
 static void follow_imports(struct site_walk *w, struct scan_finding *f, const char *text, size_t len)
 {
-	struct follow c = { w, f };
+	struct follow c = { .w = w, .f = f, .depth = 1 };
 	const char *p = text, *end = text + len;
+
+	strmap_init(&c.seen);
 
 	scan_pth_each_import(text, len, follow_one, &c);
 	while ((p = memmem(p, (size_t)(end - p), "__import__(", 11)) != NULL) {
@@ -415,6 +574,71 @@ static void follow_imports(struct site_walk *w, struct scan_finding *f, const ch
 		if (e != NULL && e > q + 1)
 			follow_one(q + 1, (size_t)(e - q - 1), &c);
 	}
+	strmap_free(&c.seen);
+}
+
+static void process_site(struct site_walk *w, const char *site, bool in_venv);
+
+/*
+ * The folder named by the constant string in `addsitedir(` at p, or NULL
+ * (malloc()ed). A raw or plain literal without escapes; anything else is
+ * computed at run time.
+ */
+static char *addsitedir_arg(const char *p, const char *end)
+{
+	const char *q;
+	char quote;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < end && (*p == 'r' || *p == 'R'))
+		p++;
+	if (p >= end || (*p != '\'' && *p != '"'))
+		return NULL;
+	quote = *p++;
+	q = memchr(p, quote, (size_t)(end - p));
+	if (q == NULL || q == p || memchr(p, '\\', (size_t)(q - p)) != NULL || p[0] != '/')
+		return NULL;
+	return xstrndup(p, (size_t)(q - p));
+}
+
+/*
+ * site.addsitedir(DIR) in an executed line: the interpreter adds DIR to
+ * sys.path and runs its .pth files there and then, so they are part of the
+ * start-up. At least high: no installer writes such a line.
+ * NOTE: a customize module's addsitedir() calls are not followed.
+ */
+static void follow_addsitedir(struct site_walk *w, struct scan_finding *f, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while ((p = memmem(p, (size_t)(end - p), "addsitedir(", 11)) != NULL) {
+		char *dir = addsitedir_arg(p + 11, end);
+
+		p += 11;
+		if (f->floor < SCAN_HIGH)
+			f->floor = SCAN_HIGH;
+		if (dir == NULL) {
+			scan_finding_reason(f, "calls site.addsitedir() on a folder that is computed at run "
+					    "time or relative to the working folder: the .pth files it runs "
+					    "cannot be known here");
+			continue;
+		}
+		if (w->nadded >= SCAN_MAX_ADDSITEDIR) {
+			scan_finding_reason(f, "calls site.addsitedir('%s'), not followed: %d folders were "
+					    "already added this way in one start", dir, SCAN_MAX_ADDSITEDIR);
+		} else {
+			scan_finding_reason(f, "calls site.addsitedir('%s'): the .pth files there run at "
+					    "this point of the start-up", dir);
+			const char *outer = w->added_by;
+
+			w->nadded++;
+			w->added_by = f->path;
+			process_site(w, dir, false);
+			w->added_by = outer;
+		}
+		free(dir);
+	}
 }
 
 /*
@@ -426,6 +650,11 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 {
 	struct import_check check = { w, NULL, 0 };
 	enum scan_line_effect effect = scan_pth_effect(l->text, l->len);
+	/*
+	 * The second pass finds the same modules for a line that ran without
+	 * raising on the first: judged once.
+	 */
+	bool judged = w->second_pass && !f->raised && scan_finding_has_interp(f, w->interp);
 
 	f->executes = true;
 	scan_finding_add_interp(f, w->interp);
@@ -440,6 +669,12 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 		w->fatal_at = xstrdup(f->path);
 		return;
 	}
+	if (memchr(l->text, '\0', l->len) != NULL) {
+		*stopped = true;
+		scan_finding_reason(f, "exec() refuses a line with a NUL byte, so it raises: the lines "
+				    "after it in this file do not run (before 3.15)");
+		return;
+	}
 	if (effect == SCAN_EFFECT_RAISES) {
 		*stopped = true;
 		scan_finding_reason(f, "raises: the lines after it in this file do not run (before 3.15)");
@@ -447,11 +682,19 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 	}
 	if (!scan_pth_each_import(l->text, l->len, check_import, &check)) {
 		*stopped = true;
+		f->raised = true;
 		scan_finding_reason(f, "imports '%.*s', which no folder on sys.path holds at that point "
-				    "for %s: it raises, and the lines after it in this file do not run "
-				    "(before 3.15)", (int)check.missing_len, check.missing, w->in->version);
+				    "for %s: it raises, and the lines after it in this file do not run%s "
+				    "(before 3.15)", (int)check.missing_len, check.missing, w->in->version,
+				    in_venv ? " on that pass" : "");
+	} else if (w->second_pass && f->raised) {
+		scan_finding_reason(f, "on the second pass over the virtual environment's site folders "
+				    "the import succeeds (a folder added since holds it): the lines after "
+				    "it run then");
 	}
-	follow_imports(w, f, l->text, l->len);
+	if (!judged)
+		follow_imports(w, f, l->text, l->len);
+	follow_addsitedir(w, f, l->text, l->len);
 	if (changes_imports(l->text, l->len))
 		w->hooked = true;
 }
@@ -492,7 +735,7 @@ static char *make_path(const char *site, const char *text, size_t len)
 
 /* A path line: the folder (or file) it adds to sys.path when it exists. */
 static void path_line(struct site_walk *w, struct scan_finding *f, const char *site,
-		      const struct scan_pth_line *l)
+		      const struct scan_pth_line *l, bool *stopped)
 {
 	const char *text;
 	size_t len;
@@ -500,8 +743,14 @@ static void path_line(struct site_walk *w, struct scan_finding *f, const char *s
 	char *target;
 
 	scan_pth_path_text(l, &w->in->rules, &text, &len);
-	if (memchr(text, '\0', len) != NULL)
+	if (memchr(text, '\0', len) != NULL) {
+		/* os.path.exists() is false for it from 3.8; 2.7 to 3.7 raise (TypeError, ValueError). */
+		bool raises = w->in->ver.major < 3 || (w->in->ver.major == 3 && w->in->ver.minor < 8);
+
+		scan_finding_note(f, w->interp, raises ? CAUSE_NUL_RAISES : CAUSE_NUL);
+		*stopped |= raises;
 		return;
+	}
 	target = make_path(site, text, len);
 	if (scan_fs_stat(&w->ctx->fs, target, &st) == 0) {
 		scan_finding_add_interp(f, w->interp);
@@ -519,6 +768,28 @@ static void path_line(struct site_walk *w, struct scan_finding *f, const char *s
 	free(target);
 }
 
+/*
+ * A path line that an earlier hook keeps from being read: what it would
+ * add once that hook is fixed or removed, since a folder it names can hold
+ * a sitecustomize or more .pth-like content.
+ */
+static void blocked_path(struct site_walk *w, struct scan_finding *f, const char *site,
+			 const struct scan_pth_line *l, const char *blocker)
+{
+	const char *text;
+	size_t len;
+	struct stat st;
+	char *target;
+
+	scan_pth_path_text(l, &w->in->rules, &text, &len);
+	if (len == 0 || memchr(text, '\0', len) != NULL)
+		return;
+	target = make_path(site, text, len);
+	if (scan_fs_stat(&w->ctx->fs, target, &st) == 0)
+		scan_finding_reason(f, "would add %s to sys.path once %s is fixed or removed", target, blocker);
+	free(target);
+}
+
 /* One line under this interpreter's rules. */
 static void process_line(struct site_walk *w, const char *path, const char *site,
 			 const struct pth_file *pf, const struct scan_pth_line *l, bool in_venv,
@@ -532,7 +803,12 @@ static void process_line(struct site_walk *w, const char *path, const char *site
 	if (f == NULL)
 		return;
 	if (*stopped) {
+		/* Kept a code line (not a path line), so that its kind does not depend on what ran before it. */
+		f->executes |= l->kind == SCAN_LINE_IMPORT || l->kind == SCAN_LINE_DORMANT;
+		f->dormant |= l->kind == SCAN_LINE_DORMANT;
 		scan_finding_note(f, w->interp, CAUSE_STOPPED);
+		if (l->kind == SCAN_LINE_PATH)
+			blocked_path(w, f, site, l, "the line that breaks this file");
 		return;
 	}
 	switch (l->kind) {
@@ -541,6 +817,7 @@ static void process_line(struct site_walk *w, const char *path, const char *site
 		break;
 	case SCAN_LINE_DORMANT:
 		f->dormant = true;
+		f->executes = true; /* code on 3.15, judged as such one level lower */
 		scan_finding_note(f, w->interp, CAUSE_DORMANT);
 		break;
 	default:
@@ -548,7 +825,7 @@ static void process_line(struct site_walk *w, const char *path, const char *site
 			f->dormant = true;
 			scan_finding_note(f, w->interp, CAUSE_BOM);
 		}
-		path_line(w, f, site, l);
+		path_line(w, f, site, l, stopped);
 		break;
 	}
 }
@@ -565,9 +842,17 @@ static void note_rest(struct site_walk *w, const char *path, const struct pth_fi
 			continue;
 		f = line_finding(w, path, pf, l);
 		if (f != NULL) {
-			f->executes |= l->kind == SCAN_LINE_IMPORT;
+			bool first = f->nnotes == 0; /* a line already stopped by its own file keeps that cause */
+
+			f->executes |= l->kind == SCAN_LINE_IMPORT || l->kind == SCAN_LINE_DORMANT;
 			f->dormant |= l->kind == SCAN_LINE_DORMANT;
 			scan_finding_note(f, w->interp, cause);
+			if (first && l->kind == SCAN_LINE_PATH && cause != CAUSE_HIDDEN && w->fatal_at != NULL) {
+				char *site = scan_path_dir(path);
+
+				blocked_path(w, f, site, l, w->fatal_at);
+				free(site);
+			}
 		}
 	}
 }
@@ -625,30 +910,87 @@ static void oversize_pth(struct site_walk *w, struct scan_finding *f, const char
 	scan_file_free(&ends);
 }
 
-/* A .pth name that cannot be read as a file. */
+/*
+ * A .pth name that is not a file the scan can read: what site does with it.
+ * A FIFO or a device is opened and read at every start, so a FIFO without a
+ * writer or a terminal blocks and /dev/zero never ends. A symlink loop or a
+ * socket fails to open, which site ignores.
+ */
 static void unreadable_pth(struct site_walk *w, const char *path, const struct pth_file *pf)
 {
+	mode_t mode = pf->file.st.st_mode;
+	bool special = pf->status == SCAN_READ_NOT_REGULAR && (S_ISFIFO(mode) || S_ISCHR(mode) || S_ISBLK(mode));
 	struct scan_finding *f;
 
-	if (pf->status == SCAN_READ_NOT_REGULAR && S_ISDIR(pf->file.st.st_mode))
+	if (pf->status == SCAN_READ_NOT_REGULAR && S_ISDIR(mode))
 		return; /* open() fails with an OSError, which site.addpackage() ignores */
 	if (pf->status == SCAN_READ_ABSENT)
 		return; /* a dangling symlink: the same OSError */
 	f = file_finding(w, path);
 	if (f == NULL)
 		return;
+	if (pf->status == SCAN_READ_LOOP || (pf->status == SCAN_READ_NOT_REGULAR && !special)) {
+		scan_finding_reason(f, "%s: site's open() fails and skips it, so nothing runs; no installer "
+				    "writes one", pf->status == SCAN_READ_LOOP ? "a symlink loop named .pth"
+									: "a socket named .pth");
+		return;
+	}
 	scan_finding_add_interp(f, w->interp);
 	f->executes = true;
-	if (pf->status == SCAN_READ_NOT_REGULAR && S_ISFIFO(pf->file.st.st_mode)) {
+	if (special) {
 		f->fatal = true;
-		scan_finding_reason(f, "a FIFO named .pth: the interpreters listed block at start-up "
-				    "until something writes to it");
+		scan_finding_reason(f, "a %s named .pth: the interpreters listed open and read it at every "
+				    "start, and block (a FIFO without a writer, a terminal) or never finish "
+				    "(/dev/zero)", S_ISFIFO(mode) ? "FIFO" : S_ISCHR(mode) ? "character device"
+									 : "block device");
 	} else if (pf->status == SCAN_READ_TOO_BIG) {
 		oversize_pth(w, f, path, pf->file.size);
 	} else {
 		scan_finding_reason(f, "%s: not analysed",
 				    scan_read_status_text(pf->status, pf->file.err));
 	}
+}
+
+/*
+ * A .pth longer than --max-pth-lines: the interpreters read every line, and
+ * padding a payload below thousands of filler lines is a way to hide it. At
+ * least high, like a file over --max-file-size; the lines past the cap are
+ * still searched for import lines, whose code joins the verdict.
+ * NOTE: those lines carry no line numbers and no per-line prediction.
+ */
+static void capped_pth(struct site_walk *w, const char *path, const struct pth_file *pf,
+		       const struct scan_pth_text *t)
+{
+	struct scan_finding *f = file_finding(w, path);
+	const char *p = pf->file.data + t->rest_offset, *end = pf->file.data + pf->file.size;
+	struct buf code = BUF_INIT;
+
+	if (f == NULL)
+		return;
+	scan_finding_add_interp(f, w->interp);
+	f->executes = true;
+	if (f->floor < SCAN_HIGH)
+		f->floor = SCAN_HIGH;
+	scan_finding_reason(f, "more than %zu lines (--max-pth-lines): a start-up file that long hides "
+			    "what it runs; the lines past the cap were searched for import lines only",
+			    w->ctx->opt.max_pth_lines);
+	if (f->code != NULL)
+		return;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > 7 && memcmp(p, "import", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
+			buf_append(&code, p, n);
+			buf_putc(&code, '\n');
+		}
+		p += n + 1;
+	}
+	if (code.len > 0)
+		scan_finding_reason(f, "lines past the cap run code");
+	f->code_len = code.len;
+	f->code = code.len > 0 ? buf_detach(&code) : NULL;
+	buf_free(&code);
 }
 
 static void process_pth(struct site_walk *w, const char *site, const char *name, bool in_venv)
@@ -667,9 +1009,8 @@ static void process_pth(struct site_walk *w, const char *site, const char *name,
 		return;
 	}
 	scan_pth_read(pf->file.data, pf->file.size, &w->in->rules, w->ctx->opt.max_pth_lines, &t);
-	if (t.truncated)
-		scan_error(w->ctx, path, "more than %zu lines (--max-pth-lines): the rest is not analysed",
-			   w->ctx->opt.max_pth_lines);
+	if (t.truncated && !hidden)
+		capped_pth(w, path, pf, &t);
 
 	if (hidden) {
 		note_rest(w, path, pf, &t, 0, CAUSE_HIDDEN);
@@ -736,7 +1077,14 @@ static void note_after_fatal(struct site_walk *w, const char **sites, size_t nsi
 	}
 }
 
-/* The ordered site folders of one walk: venv's, the user site, the system's. */
+/*
+ * The ordered site folders of one walk: the venv's, the user site, the
+ * venv's again, then the system's. site.venv() reads the venv's folders
+ * with addsitepackages(), then main() calls addsitepackages() on PREFIXES,
+ * which starts with the venv's prefix. So its .pth files run a second time,
+ * on the sys.path that the first pass and the user site built (CPython
+ * 3.3+, Lib/site.py venv() and main()).
+ */
 static size_t walk_sites(const struct scan_interp *in, const char *user_site, const char **out)
 {
 	size_t n = 0;
@@ -745,17 +1093,28 @@ static size_t walk_sites(const struct scan_interp *in, const char *user_site, co
 		out[n++] = in->site_dirs[i];
 	if (user_site)
 		out[n++] = user_site;
+	for (size_t i = 0; i < in->venv_sites; i++)
+		out[n++] = in->site_dirs[i];
 	for (size_t i = in->venv_sites; i < in->nsite_dirs; i++)
 		out[n++] = in->site_dirs[i];
 	return n;
+}
+
+/* Tells whether entry s of walk_sites()'s list is a venv folder, and sets *second on its second pass. */
+static bool venv_entry(const struct scan_interp *in, bool user_site, size_t s, bool *second)
+{
+	size_t again = in->venv_sites + (user_site ? 1 : 0);
+
+	*second = s >= again && s < again + in->venv_sites;
+	return s < in->venv_sites || *second;
 }
 
 /* One start of interpreter `i`, by a user whose user site is `user_site` (or none). */
 static void run_walk(struct scan_ctx *ctx, size_t i, const char *user_site)
 {
 	const struct scan_interp *in = &ctx->interps[i];
-	struct site_walk w = { ctx, i, in, { NULL, 0, 0 }, false, NULL, false, 0, 0 };
-	const char **sites = xcalloc(in->nsite_dirs + 1, sizeof(*sites));
+	struct site_walk w = { .ctx = ctx, .interp = i, .in = in };
+	const char **sites = xcalloc(in->nsite_dirs + in->venv_sites + 1, sizeof(*sites));
 	size_t nsites = walk_sites(in, user_site, sites);
 
 	if (in->stdlib) {
@@ -771,7 +1130,9 @@ static void run_walk(struct scan_ctx *ctx, size_t i, const char *user_site)
 	}
 	w.nstd = w.path.n;
 	for (size_t s = 0; s < nsites && !w.fatal; s++) {
-		process_site(&w, sites[s], s < in->venv_sites);
+		bool in_venv = venv_entry(in, user_site != NULL, s, &w.second_pass);
+
+		process_site(&w, sites[s], in_venv);
 		if (w.fatal)
 			note_after_fatal(&w, sites + s, nsites - s);
 	}

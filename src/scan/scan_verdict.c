@@ -4,58 +4,154 @@
 #include "scan_verdict.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "scan_pycode.h"
 #include "util/strmap.h"
 
 struct primitive {
 	const char *token;
 	unsigned indicator;
 	const char *what;
+	bool prefix; /* also matches when an identifier goes on (os.execv, pickle.loads) */
 };
 
-/* Matched as whole tokens: not preceded by an identifier character. */
+/*
+ * Matched in the skeleton (scan_pycode.h) as tokens: not preceded by an
+ * identifier character. Those ending in '(', '.' or ' ' are prefixes too.
+ */
 static const struct primitive primitives[] = {
-	{ "exec(", SCAN_IND_EXEC, "exec()" },
-	{ "exec ", SCAN_IND_EXEC, "exec" },
-	{ "eval(", SCAN_IND_EXEC, "eval()" },
-	{ "compile(", SCAN_IND_EXEC, "compile()" },
-	{ "execfile(", SCAN_IND_EXEC, "execfile()" },
-	{ "os.system", SCAN_IND_PROCESS, "os.system" },
-	{ "os.popen", SCAN_IND_PROCESS, "os.popen" },
-	{ "subprocess", SCAN_IND_PROCESS, "subprocess" },
-	{ "pty", SCAN_IND_PROCESS, "pty" },
-	{ "os.exec", SCAN_IND_PROCESS, "os.exec*" },
-	{ "os.spawn", SCAN_IND_PROCESS, "os.spawn*" },
-	{ "posix_spawn", SCAN_IND_PROCESS, "posix_spawn" },
-	{ "os.fork", SCAN_IND_PROCESS, "os.fork" },
-	{ "commands", SCAN_IND_PROCESS, "commands" },
-	{ "sys.executable", SCAN_IND_SELF, "sys.executable" },
-	{ "socket", SCAN_IND_NETWORK, "socket" },
-	{ "urllib", SCAN_IND_NETWORK, "urllib" },
-	{ "urlopen", SCAN_IND_NETWORK, "urlopen" },
-	{ "http.client", SCAN_IND_NETWORK, "http.client" },
-	{ "httplib", SCAN_IND_NETWORK, "httplib" },
-	{ "requests.", SCAN_IND_NETWORK, "requests" },
-	{ "ctypes", SCAN_IND_NATIVE, "ctypes" },
-	{ "base64", SCAN_IND_DECODE, "base64" },
-	{ "b64decode", SCAN_IND_DECODE, "b64decode" },
-	{ "b32decode", SCAN_IND_DECODE, "b32decode" },
-	{ "b85decode", SCAN_IND_DECODE, "b85decode" },
-	{ "a85decode", SCAN_IND_DECODE, "a85decode" },
-	{ "zlib", SCAN_IND_DECODE, "zlib" },
-	{ "lzma", SCAN_IND_DECODE, "lzma" },
-	{ "bz2", SCAN_IND_DECODE, "bz2" },
-	{ "gzip", SCAN_IND_DECODE, "gzip" },
-	{ "marshal", SCAN_IND_DECODE, "marshal" },
-	{ "codecs", SCAN_IND_DECODE, "codecs" },
-	{ "binascii", SCAN_IND_DECODE, "binascii" },
-	{ "fromhex", SCAN_IND_DECODE, "bytes.fromhex" },
-	{ "rot13", SCAN_IND_DECODE, "rot13" },
-	{ "rot_13", SCAN_IND_DECODE, "rot_13" },
-	{ "__import__(", SCAN_IND_DYNIMPORT, "__import__()" },
-	{ "import_module", SCAN_IND_DYNIMPORT, "importlib.import_module" },
+	{ "exec(", SCAN_IND_EXEC, "exec()", false },
+	{ "exec ", SCAN_IND_EXEC, "exec", false },
+	{ "eval(", SCAN_IND_EXEC, "eval()", false },
+	{ "compile(", SCAN_IND_EXEC, "compile()", false },
+	{ "execfile(", SCAN_IND_EXEC, "execfile()", false },
+	{ "runpy", SCAN_IND_EXEC, "runpy", false },
+	{ "pickle.load", SCAN_IND_EXEC, "pickle.load*", true },
+	{ "cPickle.load", SCAN_IND_EXEC, "cPickle.load*", true },
+	{ "_pickle.load", SCAN_IND_EXEC, "_pickle.load*", true },
+	{ "dill.load", SCAN_IND_EXEC, "dill.load*", true },
+	{ "code.Interactive", SCAN_IND_EXEC, "code.Interactive*", true },
+	{ "code.interact", SCAN_IND_EXEC, "code.interact", false },
+	{ "runsource(", SCAN_IND_EXEC, "runsource()", false },
+	{ "runcode(", SCAN_IND_EXEC, "runcode()", false },
+	{ "os.system", SCAN_IND_PROCESS, "os.system", false },
+	{ "os.popen", SCAN_IND_PROCESS, "os.popen", false },
+	{ "subprocess", SCAN_IND_PROCESS, "subprocess", false },
+	{ "pty", SCAN_IND_PROCESS, "pty", false },
+	{ "os.exec", SCAN_IND_PROCESS, "os.exec*", true },
+	{ "os.spawn", SCAN_IND_PROCESS, "os.spawn*", true },
+	{ "posix_spawn", SCAN_IND_PROCESS, "posix_spawn*", true },
+	{ "os.fork", SCAN_IND_PROCESS, "os.fork*", true },
+	{ "os.startfile", SCAN_IND_PROCESS, "os.startfile", false },
+	{ "_posixsubprocess", SCAN_IND_PROCESS, "_posixsubprocess", false },
+	{ "multiprocessing", SCAN_IND_PROCESS, "multiprocessing", false },
+	{ "spawnv_passfds", SCAN_IND_PROCESS, "spawnv_passfds", false },
+	{ "webbrowser", SCAN_IND_PROCESS, "webbrowser", false },
+	{ "commands", SCAN_IND_PROCESS, "commands", false },
+	{ "create_subprocess_", SCAN_IND_PROCESS, "asyncio.create_subprocess_*", true },
+	{ "sys.executable", SCAN_IND_SELF, "sys.executable", false },
+	{ "socket", SCAN_IND_NETWORK, "socket", false },
+	{ "urllib", SCAN_IND_NETWORK, "urllib", false },
+	{ "urlopen", SCAN_IND_NETWORK, "urlopen", false },
+	{ "http.client", SCAN_IND_NETWORK, "http.client", false },
+	{ "httplib", SCAN_IND_NETWORK, "httplib", false },
+	{ "requests.", SCAN_IND_NETWORK, "requests", false },
+	{ "ftplib", SCAN_IND_NETWORK, "ftplib", false },
+	{ "smtplib", SCAN_IND_NETWORK, "smtplib", false },
+	{ "telnetlib", SCAN_IND_NETWORK, "telnetlib", false },
+	{ "xmlrpc", SCAN_IND_NETWORK, "xmlrpc", false },
+	{ "urllib3", SCAN_IND_NETWORK, "urllib3", false },
+	{ "httpx", SCAN_IND_NETWORK, "httpx", false },
+	{ "aiohttp", SCAN_IND_NETWORK, "aiohttp", false },
+	{ "paramiko", SCAN_IND_NETWORK, "paramiko", false },
+	{ "ctypes", SCAN_IND_NATIVE, "ctypes", false },
+	{ "cffi", SCAN_IND_NATIVE, "cffi", false },
+	{ "base64", SCAN_IND_DECODE, "base64", false },
+	{ "b64decode", SCAN_IND_DECODE, "b64decode", false },
+	{ "b32decode", SCAN_IND_DECODE, "b32decode", false },
+	{ "b85decode", SCAN_IND_DECODE, "b85decode", false },
+	{ "a85decode", SCAN_IND_DECODE, "a85decode", false },
+	{ "zlib", SCAN_IND_DECODE, "zlib", false },
+	{ "lzma", SCAN_IND_DECODE, "lzma", false },
+	{ "bz2", SCAN_IND_DECODE, "bz2", false },
+	{ "gzip", SCAN_IND_DECODE, "gzip", false },
+	{ "marshal", SCAN_IND_DECODE, "marshal", false },
+	{ "codecs", SCAN_IND_DECODE, "codecs", false },
+	{ "binascii", SCAN_IND_DECODE, "binascii", false },
+	{ "fromhex", SCAN_IND_DECODE, "bytes.fromhex", false },
+	{ "rot13", SCAN_IND_DECODE, "rot13", false },
+	{ "rot_13", SCAN_IND_DECODE, "rot_13", false },
+	{ "__import__(", SCAN_IND_DYNIMPORT, "__import__()", false },
+	{ "import_module", SCAN_IND_DYNIMPORT, "importlib.import_module", false },
+};
+
+/*
+ * Names that, spelled whole inside a string (or as the last part of a
+ * dotted one: 'os.system'), can only be there to be looked up: getattr,
+ * vars(os)[...], a dict of builtins. `prefix` as above.
+ */
+static const struct primitive string_names[] = {
+	{ "system", SCAN_IND_PROCESS, "system", false },
+	{ "popen", SCAN_IND_PROCESS, "popen", false },
+	{ "Popen", SCAN_IND_PROCESS, "Popen", false },
+	{ "subprocess", SCAN_IND_PROCESS, "subprocess", false },
+	{ "check_output", SCAN_IND_PROCESS, "check_output", false },
+	{ "getoutput", SCAN_IND_PROCESS, "getoutput", false },
+	{ "getstatusoutput", SCAN_IND_PROCESS, "getstatusoutput", false },
+	{ "spawn", SCAN_IND_PROCESS, "spawn*", true },
+	{ "execv", SCAN_IND_PROCESS, "execv*", true },
+	{ "execl", SCAN_IND_PROCESS, "execl*", true },
+	{ "fork", SCAN_IND_PROCESS, "fork", false },
+	{ "posix_spawn", SCAN_IND_PROCESS, "posix_spawn", true },
+	{ "pty", SCAN_IND_PROCESS, "pty", false },
+	{ "exec", SCAN_IND_EXEC, "exec", false },
+	{ "eval", SCAN_IND_EXEC, "eval", false },
+	{ "execfile", SCAN_IND_EXEC, "execfile", false },
+	{ "runpy", SCAN_IND_EXEC, "runpy", false },
+	{ "run_path", SCAN_IND_EXEC, "run_path", false },
+	{ "run_module", SCAN_IND_EXEC, "run_module", false },
+	{ "__import__", SCAN_IND_EXEC, "__import__", false },
+	{ "socket", SCAN_IND_NETWORK, "socket", false },
+	{ "urlopen", SCAN_IND_NETWORK, "urlopen", false },
+	{ "ctypes", SCAN_IND_NATIVE, "ctypes", false },
+	{ "CDLL", SCAN_IND_NATIVE, "CDLL", false },
+	{ "b64decode", SCAN_IND_DECODE, "b64decode", false },
+	{ "rot13", SCAN_IND_DECODE, "rot13", false },
+	{ "rot_13", SCAN_IND_DECODE, "rot_13", false },
+	{ "marshal", SCAN_IND_DECODE, "marshal", false },
+	{ "zlib", SCAN_IND_DECODE, "zlib", false },
+};
+
+#define NPRIMITIVES (sizeof(primitives) / sizeof(primitives[0]))
+#define NSTRING_NAMES (sizeof(string_names) / sizeof(string_names[0]))
+
+/* Each table's hits are bits of a uint64_t (struct code_facts). */
+_Static_assert(NPRIMITIVES <= 64, "primitives[] has more entries than code_facts.prims has bits");
+_Static_assert(NSTRING_NAMES <= 64, "string_names[] has more entries than code_facts.named has bits");
+
+/* Levels of exec()'d strings and f-string fields analysed as code below the top. */
+#define NESTED_CODE_DEPTH 2
+
+/*
+ * Tricks that raise a start-up line to high. In a module (a customize
+ * file, PYTHONSTARTUP script) getattr, lambdas, built strings, file reads
+ * and sys.path edits are ordinary Python, so only these make it medium.
+ */
+#define MODULE_TRICKS (SCAN_TRICK_COMPUTED_IMPORT | SCAN_TRICK_BUILTINS | SCAN_TRICK_INTROSPECTION | \
+		       SCAN_TRICK_TEMP_PATH | SCAN_TRICK_NFKC_NAME | SCAN_TRICK_NONASCII_NAME)
+
+/* The facts the rules found in one piece of code. */
+struct code_facts {
+	unsigned ind;
+	uint64_t prims;   /* bit k: primitives[k] was seen */
+	uint64_t named;   /* bit k: string_names[k] was spelled in a string */
+	unsigned tricks;  /* enum scan_trick bits */
+	bool plain_import;
+	double entropy;
+	size_t blob;
 };
 
 static bool ident_char(unsigned char c)
@@ -110,46 +206,236 @@ static bool find_blob(const unsigned char *s, size_t len, double *entropy, size_
 	return found;
 }
 
-unsigned scan_indicators(const char *code, size_t len, double *entropy, size_t *blob_len)
+static bool is_prefix_token(const struct primitive *p)
+{
+	char last = p->token[strlen(p->token) - 1];
+
+	return p->prefix || last == '(' || last == '.' || last == ' ';
+}
+
+/*
+ * exec(, eval(, compile( after a '.' are methods (re.compile, model.eval),
+ * unless the object is the builtins module.
+ */
+static bool method_not_builtin(const unsigned char *s, size_t i, const struct primitive *p)
+{
+	static const char *const owners[] = { "builtins.", "__builtins__.", "__builtin__." };
+
+	static const char *const builtin_calls[] = { "exec(", "eval(", "compile(", "execfile(" };
+	bool builtin = false;
+
+	for (size_t k = 0; k < sizeof(builtin_calls) / sizeof(builtin_calls[0]); k++)
+		builtin |= strcmp(p->token, builtin_calls[k]) == 0;
+	if (!builtin || i == 0 || s[i - 1] != '.')
+		return false;
+	for (size_t k = 0; k < sizeof(owners) / sizeof(owners[0]); k++) {
+		size_t n = strlen(owners[k]);
+
+		if (i >= n && memcmp(s + i - n, owners[k], n) == 0)
+			return false;
+	}
+	return true;
+}
+
+/* The primitives of the table that occur as tokens in `code`. */
+static uint64_t match_table(const char *code, size_t len, const struct primitive *table, size_t n,
+			    bool methods_apart)
 {
 	const unsigned char *s = (const unsigned char *)code;
-	unsigned found = 0;
+	uint64_t hits = 0;
 
-	*entropy = 0;
-	*blob_len = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (i > 0 && ident_char(s[i - 1]))
 			continue;
-		for (size_t k = 0; k < sizeof(primitives) / sizeof(primitives[0]); k++) {
-			size_t n = strlen(primitives[k].token);
-			/* "os.exec" and "os.spawn" are prefixes (execv, spawnlp); the rest are whole words. */
-			bool prefix = primitives[k].token[n - 1] == '(' || primitives[k].token[n - 1] == '.' ||
-				      primitives[k].token[n - 1] == ' ' ||
-				      strcmp(primitives[k].token, "os.exec") == 0 ||
-				      strcmp(primitives[k].token, "os.spawn") == 0;
-			bool ends = prefix || i + n >= len || !ident_char(s[i + n]);
+		for (size_t k = 0; k < n; k++) {
+			size_t tn = strlen(table[k].token);
 
-			if (i + n <= len && memcmp(s + i, primitives[k].token, n) == 0 && ends)
-				found |= primitives[k].indicator;
+			if (i + tn > len || memcmp(s + i, table[k].token, tn) != 0)
+				continue;
+			if (!is_prefix_token(&table[k]) && i + tn < len && ident_char(s[i + tn]))
+				continue;
+			if (methods_apart && method_not_builtin(s, i, &table[k]))
+				continue;
+			hits |= (uint64_t)1 << k;
 		}
 	}
-	if (find_blob(s, len, entropy, blob_len))
-		found |= SCAN_IND_BLOB;
-	return found;
+	return hits;
 }
 
-/* Names the primitives of one class that occur in the code, for the reason. */
-static void name_primitives(const char *code, size_t len, unsigned indicator, struct buf *out)
+static unsigned indicators_of(uint64_t hits, const struct primitive *table, size_t n)
+{
+	unsigned ind = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		if (hits & ((uint64_t)1 << k))
+			ind |= table[k].indicator;
+	}
+	return ind;
+}
+
+/* exec, eval or execfile named without a call: handed on to be called elsewhere. */
+static bool bare_exec(const char *code, size_t len)
+{
+	static const char *const names[] = { "exec", "eval", "execfile" };
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t n = strlen(names[k]);
+
+		for (const char *p = code; (p = memmem(p, len - (size_t)(p - code), names[k], n)) != NULL; p += n) {
+			size_t at = (size_t)(p - code);
+			char before = at > 0 ? code[at - 1] : ' ';
+			char after = at + n < len ? code[at + n] : ' ';
+
+			if (!ident_char((unsigned char)before) && before != '.' &&
+			    !ident_char((unsigned char)after) && after != '(' && after != ' ')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The string_names entry that a whole name is, or -1. */
+static int string_name(const char *name, size_t n)
+{
+	for (size_t k = 0; k < NSTRING_NAMES; k++) {
+		size_t tn = strlen(string_names[k].token);
+
+		if ((n == tn || (string_names[k].prefix && n > tn)) &&
+		    memcmp(name, string_names[k].token, tn) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* Each string value that is a name from string_names (whole, or the last part of a dotted name). */
+static uint64_t named_in_strings(const struct buf *strings)
+{
+	const char *p = strings->data, *end = p + strings->len;
+	uint64_t hits = 0;
+
+	while (p != NULL && p < end) {
+		const char *stop = memchr(p, '\0', (size_t)(end - p));
+		const char *q = p, *last = p, *value_end = stop ? stop : end;
+		int k;
+
+		for (; q < value_end && (ident_char((unsigned char)*q) || *q == '.'); q++) {
+			if (*q == '.')
+				last = q + 1;
+		}
+		if (q == value_end && last < value_end &&
+		    (k = string_name(last, (size_t)(value_end - last))) >= 0)
+			hits |= (uint64_t)1 << k;
+		p = stop ? stop + 1 : end;
+	}
+	return hits;
+}
+
+static void analyse(const char *code, size_t len, int depth, struct code_facts *f);
+
+/* The strings that run as code: f-string fields, and every literal when this code calls exec. */
+static void analyse_nested(const struct scan_pycode *pc, int depth, bool calls_exec,
+			   struct code_facts *f)
+{
+	const char *p = pc->strings.data, *end = p + pc->strings.len;
+
+	if (depth >= NESTED_CODE_DEPTH)
+		return;
+	if (pc->fstrings.len > 0)
+		analyse(pc->fstrings.data, pc->fstrings.len, depth + 1, f);
+	while (calls_exec && p != NULL && p < end) {
+		const char *stop = memchr(p, '\0', (size_t)(end - p));
+		size_t n = (size_t)((stop ? stop : end) - p);
+
+		analyse(p, n, depth + 1, f);
+		p = stop ? stop + 1 : end;
+	}
+}
+
+static void analyse(const char *code, size_t len, int depth, struct code_facts *f)
+{
+	struct scan_pycode pc;
+	uint64_t prims, named;
+	unsigned ind;
+
+	scan_pycode_read(code, len, &pc);
+	prims = match_table(pc.skeleton.data, pc.skeleton.len, primitives, NPRIMITIVES, true);
+	named = named_in_strings(&pc.strings);
+	ind = indicators_of(prims, primitives, NPRIMITIVES) | indicators_of(named, string_names, NSTRING_NAMES);
+	if (bare_exec(pc.skeleton.data, pc.skeleton.len))
+		ind |= SCAN_IND_EXEC;
+	f->prims |= prims;
+	f->named |= named;
+	f->ind |= ind;
+	f->tricks |= pc.tricks;
+	if (depth == 0)
+		f->plain_import = pc.plain_import;
+	analyse_nested(&pc, depth, (ind & SCAN_IND_EXEC) != 0, f);
+	scan_pycode_free(&pc);
+}
+
+/* Bytecode strings: names and constants one a line, matched as written. */
+static void analyse_raw(const char *code, size_t len, struct code_facts *f)
+{
+	f->prims = match_table(code, len, primitives, NPRIMITIVES, false);
+	f->ind = indicators_of(f->prims, primitives, NPRIMITIVES);
+}
+
+static void facts_of(const char *code, size_t len, bool binary, struct code_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (binary)
+		analyse_raw(code, len, f);
+	else
+		analyse(code, len, 0, f);
+	if (find_blob((const unsigned char *)code, len, &f->entropy, &f->blob))
+		f->ind |= SCAN_IND_BLOB;
+}
+
+unsigned scan_indicators(const char *code, size_t len, double *entropy, size_t *blob_len)
+{
+	struct code_facts f;
+
+	facts_of(code, len, false, &f);
+	*entropy = f.entropy;
+	*blob_len = f.blob;
+	return f.ind;
+}
+
+/* The tricks that count for this kind of code. */
+static unsigned counted_tricks(const struct scan_verdict_input *in, const struct code_facts *f)
+{
+	unsigned tricks = f->tricks;
+
+	/* `import builtins` alone does nothing: the module counts when it is used. */
+	if (f->plain_import)
+		tricks &= ~(unsigned)SCAN_TRICK_BUILTINS;
+	if (!in->pth_line)
+		return tricks & MODULE_TRICKS;
+	/* A .pth line that edits sys.path matters when the folder is one anybody can fill. */
+	if (!(tricks & SCAN_TRICK_TEMP_PATH))
+		tricks &= ~(unsigned)SCAN_TRICK_SYS_PATH;
+	return tricks;
+}
+
+/* Names the primitives of one class that were seen, for the reason. */
+static void name_primitives(const struct code_facts *f, unsigned indicator, struct buf *out)
 {
 	const char *sep = "";
 
-	for (size_t k = 0; k < sizeof(primitives) / sizeof(primitives[0]); k++) {
-		if (!(primitives[k].indicator & indicator) ||
-		    memmem(code, len, primitives[k].token, strlen(primitives[k].token)) == NULL)
-			continue;
-		buf_printf(out, "%s%s", sep, primitives[k].what);
-		sep = ", ";
+	for (size_t k = 0; k < NPRIMITIVES; k++) {
+		if ((primitives[k].indicator & indicator) && (f->prims & ((uint64_t)1 << k))) {
+			buf_printf(out, "%s%s", sep, primitives[k].what);
+			sep = ", ";
+		}
 	}
+	for (size_t k = 0; k < NSTRING_NAMES; k++) {
+		if ((string_names[k].indicator & indicator) && (f->named & ((uint64_t)1 << k))) {
+			buf_printf(out, "%s'%s' spelled in a string", sep, string_names[k].what);
+			sep = ", ";
+		}
+	}
+	if (*sep == '\0')
+		buf_puts(out, "exec, eval or execfile named without a call");
 }
 
 static void reason(struct buf *r, const char *text)
@@ -159,14 +445,14 @@ static void reason(struct buf *r, const char *text)
 	buf_puts(r, text);
 }
 
-static void reason_primitives(struct buf *r, const char *label, const char *code, size_t len,
+static void reason_primitives(struct buf *r, const char *label, const struct code_facts *f,
 			      unsigned indicator)
 {
 	if (r->len > 0)
 		buf_puts(r, "; ");
 	buf_puts(r, label);
 	buf_puts(r, " (");
-	name_primitives(code, len, indicator, r);
+	name_primitives(f, indicator, r);
 	buf_putc(r, ')');
 }
 
@@ -175,36 +461,56 @@ static enum scan_verdict raise_to(enum scan_verdict v, enum scan_verdict min)
 	return v < min ? min : v;
 }
 
-/* The indicators found in the code, each with its reason; returns the verdict they give. */
-static enum scan_verdict code_verdict(const struct scan_verdict_input *in, unsigned ind,
-				      double entropy, size_t blob, struct buf *r)
+static void indicator_reasons(const struct code_facts *f, struct buf *r)
 {
-	unsigned strong = SCAN_IND_EXEC | SCAN_IND_PROCESS | SCAN_IND_NETWORK | SCAN_IND_SELF |
-			  SCAN_IND_NATIVE;
-	enum scan_verdict v = SCAN_LOW;
+	unsigned ind = f->ind;
 
 	if (ind & SCAN_IND_EXEC)
-		reason_primitives(r, "executes code", in->code, in->len, SCAN_IND_EXEC);
+		reason_primitives(r, "executes code", f, SCAN_IND_EXEC);
 	if (ind & SCAN_IND_PROCESS)
-		reason_primitives(r, "starts processes", in->code, in->len, SCAN_IND_PROCESS);
+		reason_primitives(r, "starts processes", f, SCAN_IND_PROCESS);
 	if (ind & SCAN_IND_SELF)
 		reason(r, "refers to sys.executable: can start a child interpreter, which re-reads the same hooks");
 	if (ind & SCAN_IND_NETWORK)
-		reason_primitives(r, "uses the network", in->code, in->len, SCAN_IND_NETWORK);
+		reason_primitives(r, "uses the network", f, SCAN_IND_NETWORK);
 	if (ind & SCAN_IND_NATIVE)
-		reason(r, "loads native code through ctypes");
+		reason_primitives(r, "loads native code", f, SCAN_IND_NATIVE);
 	if (ind & SCAN_IND_DECODE)
-		reason_primitives(r, "has a decoding stage", in->code, in->len, SCAN_IND_DECODE);
+		reason_primitives(r, "has a decoding stage", f, SCAN_IND_DECODE);
 	if (ind & SCAN_IND_DYNIMPORT)
-		reason_primitives(r, "imports by computed name", in->code, in->len, SCAN_IND_DYNIMPORT);
+		reason_primitives(r, "imports by computed name", f, SCAN_IND_DYNIMPORT);
+	if (ind & SCAN_IND_INDIRECT) {
+		buf_puts(r, r->len ? "; hides or extends what it runs (" : "hides or extends what it runs (");
+		scan_pycode_name_tricks(f->tricks, r);
+		buf_putc(r, ')');
+	}
 	if (ind & SCAN_IND_BLOB) {
 		buf_printf(r, "%sholds a %zu-character encoded-looking run (entropy %.1f bits per character)",
-			   r->len ? "; " : "", blob, entropy);
+			   r->len ? "; " : "", f->blob, f->entropy);
 	}
+}
+
+/* The indicators found in the code, each with its reason; returns the verdict they give. */
+static enum scan_verdict code_verdict(const struct scan_verdict_input *in, struct code_facts *f,
+				      struct buf *r)
+{
+	unsigned strong = SCAN_IND_EXEC | SCAN_IND_PROCESS | SCAN_IND_NETWORK | SCAN_IND_SELF |
+			  SCAN_IND_NATIVE;
+	unsigned tricks = counted_tricks(in, f);
+	unsigned ind;
+	enum scan_verdict v = SCAN_LOW;
+
+	f->tricks = tricks;
+	if (tricks != 0)
+		f->ind |= SCAN_IND_INDIRECT;
+	if (in->pth_line)
+		strong |= SCAN_IND_INDIRECT;
+	ind = f->ind;
+	indicator_reasons(f, r);
 
 	if (ind & strong)
 		v = SCAN_HIGH;
-	else if (ind & (SCAN_IND_DECODE | SCAN_IND_BLOB))
+	else if (ind & (SCAN_IND_DECODE | SCAN_IND_BLOB | SCAN_IND_INDIRECT))
 		v = SCAN_MEDIUM;
 	if ((ind & strong) && (ind & (SCAN_IND_DECODE | SCAN_IND_BLOB)))
 		v = SCAN_CRITICAL;
@@ -212,6 +518,10 @@ static enum scan_verdict code_verdict(const struct scan_verdict_input *in, unsig
 		v = SCAN_CRITICAL;
 	if ((ind & SCAN_IND_SELF) && (ind & (SCAN_IND_PROCESS | SCAN_IND_EXEC)))
 		v = SCAN_CRITICAL;
+	if (in->pth_line && !in->binary && !f->plain_import && v < SCAN_MEDIUM) {
+		reason(r, "does more than import modules by name");
+		v = SCAN_MEDIUM;
+	}
 	return v;
 }
 
@@ -237,14 +547,12 @@ static enum scan_verdict place_verdict(const struct scan_verdict_input *in, enum
 enum scan_verdict scan_verdict_for(const struct scan_verdict_input *in, struct buf *r)
 {
 	enum scan_verdict v = in->executes ? SCAN_LOW : SCAN_INFO;
-	unsigned ind = 0;
-	double entropy = 0;
-	size_t blob = 0;
+	struct code_facts f;
 
 	if (in->code != NULL && in->executes) {
-		ind = scan_indicators(in->code, in->len, &entropy, &blob);
-		v = code_verdict(in, ind, entropy, blob, r);
-		if (ind == 0)
+		facts_of(in->code, in->len, in->binary, &f);
+		v = code_verdict(in, &f, r);
+		if (f.ind == 0 && v == SCAN_LOW)
 			reason(r, in->binary ? "compiled code: no execution primitive in its strings"
 					     : "runs code; no execution primitive or decoding stage seen");
 	}
@@ -318,7 +626,8 @@ static bool has_name(const struct strmap *names, const char *name)
 static void synthesize(const struct strmap *names, const char *name, size_t len, struct buf *out)
 {
 	static const char *const calls[] = { "exec", "eval", "compile", "execfile", "__import__" };
-	static const char *const os_attrs[] = { "system", "popen", "fork", "exec", "spawn" };
+	static const char *const os_attrs[] = { "system", "popen", "startfile", "fork", "exec", "spawn",
+						"posix_spawn" };
 
 	for (size_t k = 0; k < sizeof(calls) / sizeof(calls[0]); k++) {
 		if (strlen(calls[k]) == len && memcmp(name, calls[k], len) == 0)
@@ -326,10 +635,14 @@ static void synthesize(const struct strmap *names, const char *name, size_t len,
 	}
 	for (size_t k = 0; k < sizeof(os_attrs) / sizeof(os_attrs[0]) && has_name(names, "os"); k++) {
 		size_t n = strlen(os_attrs[k]);
-		/* "exec" and "spawn" are prefixes (os.execv, os.spawnlp); bare "exec" is the builtin. */
+		/*
+		 * "fork", "exec", "spawn" and "posix_spawn" are prefixes too (os.forkpty,
+		 * os.execv, os.spawnlp, os.posix_spawnp); bare "exec" is the builtin.
+		 */
 		bool prefix = k >= 3;
+		bool whole = len == n && strcmp(os_attrs[k], "exec") != 0;
 
-		if ((prefix ? len > n : len == n) && memcmp(name, os_attrs[k], n) == 0)
+		if ((whole || (prefix && len > n)) && memcmp(name, os_attrs[k], n) == 0)
 			buf_printf(out, "os.%.*s\n", (int)len, name);
 	}
 	if (len == 10 && memcmp(name, "executable", 10) == 0 && has_name(names, "sys"))

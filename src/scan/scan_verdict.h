@@ -40,6 +40,7 @@ enum scan_indicator {
 	SCAN_IND_NATIVE = 1 << 5,     /* ctypes */
 	SCAN_IND_BLOB = 1 << 6,       /* a long high-entropy run of text */
 	SCAN_IND_DYNIMPORT = 1 << 7,  /* __import__, importlib.import_module */
+	SCAN_IND_INDIRECT = 1 << 8,   /* hides what it runs: computed names, builtins, ... (scan_pycode.h) */
 };
 
 struct scan_verdict_input {
@@ -54,11 +55,19 @@ struct scan_verdict_input {
 	bool foreign_owner; /* owned by an ordinary user in a system folder */
 	bool hidden_name;   /* the file name starts with '.' */
 	bool binary;        /* bytecode or an extension module: only its strings are seen */
+	bool pth_line;      /* a .pth line (or the import lines of an oversize .pth): held to
+	                       plain `import NAME` statements, see scan_verdict_for() */
 	size_t file_size;   /* for .pth files; 0 otherwise */
 	size_t line_len;    /* bytes of the .pth line itself (`len` may hold more code); 0 otherwise */
 };
 
-/* The indicators in a piece of code; sets *entropy to the highest blob entropy seen. */
+/*
+ * Returns the indicators in a piece of source code, read from its tokens
+ * (scan_pycode.h). Words inside string literals are not calls. A
+ * primitive's name spelled whole in a string counts, and so do the strings
+ * that exec() or an f-string runs. Sets *entropy to the highest blob
+ * entropy seen.
+ */
 unsigned scan_indicators(const char *code, size_t len, double *entropy, size_t *blob_len);
 
 /*

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,34 @@ def write(path, data, mode=None):
         f.write(data if isinstance(data, bytes) else data.encode())
     if mode is not None:
         os.chmod(path, mode)
+
+
+def record_hash(data):
+    """A wheel RECORD hash field: sha256= and the URL-safe base64 digest without padding."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return "sha256=" + digest
+
+
+def write_record(site, dist_info, files):
+    """Writes SITE/DIST_INFO/RECORD for the files (paths relative to SITE) as they are now."""
+    lines = []
+    for rel in files:
+        with open(os.path.join(site, rel), "rb") as f:
+            data = f.read()
+        lines.append("%s,%s,%d" % (rel, record_hash(data), len(data)))
+    write(os.path.join(site, dist_info, "RECORD"), "\n".join(lines) + "\n")
+
+
+DEBIAN_SITECUSTOMIZE = (b"# install the apport exception handler if available\ntry:\n    import apport_python_hook\n"
+                        b"except ImportError:\n    pass\nelse:\n    apport_python_hook.install()\n")
+
+PYTEST_COV_PTH = (
+    "import os, sys;exec('if \\'COV_CORE_SOURCE\\' in os.environ:\\n try:\\n"
+    "  from pytest_cov.embed import init\\n  init()\\n except Exception as exc:\\n"
+    "  sys.stderr.write(\\n   \"pytest-cov: Failed to setup subprocess coverage. \"\\n"
+    "   \"Environ: {0!r} \"\\n   \"Exception: {1!r}\\\\n\".format(\\n"
+    "    dict((k, v) for k, v in os.environ.items() if k.startswith(\\'COV_CORE\\')),\\n"
+    "    exc\\n   )\\n  )\\n')\n")
 
 
 SITE_PY = """# a stand-in for Debian's site.py: only what scan reads from it
@@ -76,8 +105,10 @@ def build_image(root):
     write(os.path.join(root, "usr/lib/python3.11/site.py"), SITE_PY)
     write(os.path.join(root, "usr/lib/python3.11/os.py"), "")
     os.symlink("python3.11", os.path.join(root, "usr/bin/python3"))
+    # The conffile record contains the MD5 of Debian's own sitecustomize; the image's file differs.
     write(os.path.join(root, "var/lib/dpkg/status"),
-          "Package: python3.11-minimal\nStatus: install ok installed\nVersion: 3.11.4-1\n\n")
+          "Package: python3.11-minimal\nStatus: install ok installed\nVersion: 3.11.4-1\n"
+          "Conffiles:\n /etc/python3.11/sitecustomize.py %s\n\n" % hashlib.md5(DEBIAN_SITECUSTOMIZE).hexdigest())
     # Debian's absolute link: it must resolve inside the root, never to the host's /etc.
     write(os.path.join(root, "etc/python3.11/sitecustomize.py"), "import os  # the image's own\n")
     os.symlink("/etc/python3.11/sitecustomize.py", os.path.join(root, "usr/lib/python3.11/sitecustomize.py"))
@@ -87,12 +118,15 @@ def build_image(root):
     write(os.path.join(dist, "distutils-precedence.pth"),
           "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
           "'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
+    write(os.path.join(dist, "_distutils_hack/__init__.py"), "import os\n")
+    write_record(dist, "setuptools-68.0.0.dist-info", ["_distutils_hack/__init__.py"])
+    write(os.path.join(dist, "pytest-cov.pth"), PYTEST_COV_PTH)
     write(os.path.join(dist, "appended.pth"),
           "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
           "'local'; enabled and __import__('_distutils_hack').add_shim(); ; os.system('id')\n")
     write(os.path.join(dist, ".hidden.pth"), "import os; os.system('id')\n")
     # Import lines that must not hide the next line, and one that certainly raises.
-    write(os.path.join(dist, "0stop.pth"), "import sitewatch_absent_x\nimport os; os.system('never')\n")
+    write(os.path.join(dist, "0stop.pth"), "import sitewatch_absent_x\nimport os; os.system('never')\n/opt/tools\n")
     write(os.path.join(dist, "hide.pth"), "import builtins\nimport _frozen_importlib\nimport __main__\n"
           "import os; os.system('hidden')\n")
     write(os.path.join(dist, "hook.pth"), "import sys; sys.modules['made_up'] = sys\n"
@@ -122,6 +156,14 @@ def build_image(root):
     write(os.path.join(venv, "pyvenv.cfg"), "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.4\n")
     write(os.path.join(venv, "bin/python"), b"")
     write(os.path.join(venv, "lib/python3.11/site-packages/redteam.pth"), "import os; os.system('calc')\n")
+    # setuptools' line with no package record for its module: not cleared.
+    write(os.path.join(venv, "lib/python3.11/site-packages/distutils-precedence.pth"),
+          "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+          "'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
+    write(os.path.join(venv, "lib/python3.11/site-packages/_distutils_hack/__init__.py"), "import os\n")
+    # systemd's quoting: each quoted word is one assignment, quotes removed.
+    write(os.path.join(root, "etc/systemd/system/quoted.service"),
+          "[Service]\nEnvironment=\"PYTHONPATH=/opt/quoted dir\" 'PYTHONHOME=/opt/home' OTHER=PYTHONPATH\n")
     return dist
 
 
@@ -171,7 +213,8 @@ def image_checks(sitewatch, root, dist):
     check(big and big[0]["verdict"] in ("high", "critical") and "os.system" in big[0]["reason"],
           "an oversize .pth is at least high and its last part is analysed (got %s)" % big)
     loop = find(fs, d + "loop1.pth")
-    check(loop and "symlink loop" in loop[0]["reason"], "a symlink loop is reported")
+    check(loop and "symlink loop" in loop[0]["reason"] and loop[0]["verdict"] == "info" and
+          not loop[0]["interpreters"], "a symlink loop is reported as skipped by site (got %s)" % loop)
     fifo = find(fs, d + "fifo.pth")
     check(fifo and "FIFO" in fifo[0]["reason"], "a FIFO named .pth is reported, without blocking")
     escape = find(fs, d + "escape.pth")
@@ -206,6 +249,23 @@ def image_checks(sitewatch, root, dist):
     check(rt and rt[0]["verdict"] == "critical" and rt[0]["interpreters"][0]["path"] == "/tmp/rt-venv/bin/python",
           "a venv under /tmp is found by its pyvenv.cfg and its os.system hook is critical")
     check(not any(f["path"].startswith(root) for f in fs), "paths are reported as seen inside the root")
+
+    cov = find(fs, d + "pytest-cov.pth", "pth")
+    check(cov and cov[0]["verdict"] == "benign" and "pytest-cov" in cov[0]["reason"],
+          "pytest-cov's .pth (an exec of a constant string) is a catalogued benign hook (got %s)" % cov)
+    unvouched = find(fs, "/tmp/rt-venv/lib/python3.11/site-packages/distutils-precedence.pth", "pth")
+    check(unvouched and unvouched[0]["verdict"] != "benign" and "no package record" in unvouched[0]["reason"],
+          "setuptools' line is not cleared without a package record for _distutils_hack (got %s)" % unvouched)
+    check(site and "Conffiles record" in site[0].get("evidence", "") and "differs" in site[0]["evidence"] and
+          site[0]["verdict"] in ("medium", "high", "critical"),
+          "a conffile that differs from dpkg's Conffiles MD5 is evidence, and at least medium (got %s)" % site)
+    quoted = [f for f in fs if f["path"] == "/etc/systemd/system/quoted.service" and f["kind"] == "startup-env"]
+    reasons = " ".join(f["reason"] for f in quoted)
+    check(len(quoted) == 1 and "PYTHONPATH puts /opt/quoted dir ahead" in reasons and "to /opt/home" in reasons,
+          "systemd Environment= words are split and unquoted as systemd does (got %s)" % quoted)
+    blocked = [f for f in find(fs, d + "0stop.pth") if f["line"] == 3]
+    check(blocked and not blocked[0]["interpreters"] and "would add /opt/tools" in blocked[0]["reason"],
+          "a path line behind a line that breaks its file says what it would add (got %s)" % blocked)
     return fs
 
 
@@ -338,6 +398,7 @@ def followed_imports(sitewatch, root, dist):
     write(os.path.join(dist, "helper.pth"), "import sitewatch_helper\n")
     write(os.path.join(dist, "sitewatch_helper.py"), "import os; os.system('payload')\n")
     write(os.path.join(dist, "_distutils_hack/__init__.py"), "import sys\n")
+    write_record(dist, "setuptools-68.0.0.dist-info", ["_distutils_hack/__init__.py"])
     fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
     d = "/usr/lib/python3/dist-packages/"
     helper = find(fs, d + "helper.pth", "pth")
@@ -353,6 +414,306 @@ def followed_imports(sitewatch, root, dist):
     shadowed = find(fs, d + "distutils-precedence.pth", "pth")
     check(shadowed and shadowed[0]["verdict"] == "high" and "shadows setuptools'" in shadowed[0]["reason"],
           "a _distutils_hack.py in an earlier site folder makes setuptools' line not benign (got %s)" % shadowed)
+
+
+def small_venv(root, version="3.11.4"):
+    """A root with one venv at /opt/v (no system site packages); returns its site folder."""
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write(os.path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n")
+    write(os.path.join(root, "opt/v/pyvenv.cfg"),
+          "home = /usr/bin\ninclude-system-site-packages = false\nversion = %s\n" % version)
+    write(os.path.join(root, "opt/v/bin/python"), b"")
+    os.makedirs(site, exist_ok=True)
+    return site
+
+
+def hostile_tree(sitewatch, tmp):
+    """A NUL byte, a FIFO, a symlink loop and a character device where hooks are expected."""
+    root = os.path.join(tmp, "hostile")
+    site = small_venv(root)
+    write(os.path.join(site, "a-nul.pth"), b"import os\x00; os.system('x')\nimport os; os.system('after')\n")
+    write(os.path.join(site, "b-nulpath.pth"), b"/opt/x\x00y\n")
+    os.mkfifo(os.path.join(site, "c-fifo.pth"))
+    os.symlink("d-loop.pth", os.path.join(site, "d-loop.pth"))
+    os.mkfifo(os.path.join(site, "sitecustomize.py"))
+    try:
+        os.mknod(os.path.join(site, "e-dev.pth"), 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+        device = True
+    except OSError as e:
+        print("skip a character device named .pth: mknod refused (%s)" % e)
+        device = False
+
+    proc = scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env", timeout=60)
+    fs = findings_of(proc)
+    d = "/opt/v/lib/python3.11/site-packages/"
+
+    nul = [f for f in find(fs, d + "a-nul.pth") if f["line"] == 1]
+    after = [f for f in find(fs, d + "a-nul.pth") if f["line"] == 2]
+    check(nul and "NUL byte" in nul[0]["reason"] and "exec() refuses" in nul[0]["reason"] and
+          nul[0]["verdict"] in ("medium", "high", "critical"),
+          "an import line with a NUL byte is reported: it raises and is at least medium (got %s)" % nul)
+    check(after and not after[0]["interpreters"], "the line after a NUL-byte import line does not run")
+    nulpath = find(fs, d + "b-nulpath.pth")
+    check(nulpath and "NUL byte" in nulpath[0]["reason"] and nulpath[0]["verdict"] == "medium",
+          "a path line with a NUL byte is reported (got %s)" % nulpath)
+
+    fifo = find(fs, d + "c-fifo.pth")
+    check(fifo and "FIFO" in fifo[0]["reason"] and fifo[0]["verdict"] in ("high", "critical"),
+          "a FIFO named .pth is high, without blocking the scan (got %s)" % fifo)
+    loop = find(fs, d + "d-loop.pth")
+    check(loop and "symlink loop" in loop[0]["reason"] and loop[0]["verdict"] == "info",
+          "a symlink loop named .pth is info: site skips it (got %s)" % loop)
+    custom = find(fs, d + "sitecustomize.py", "sitecustomize")
+    check(custom and "FIFO where a module is expected" in custom[0]["reason"] and
+          custom[0]["verdict"] in ("high", "critical"), "a FIFO sitecustomize.py is high (got %s)" % custom)
+    if device:
+        dev = find(fs, d + "e-dev.pth")
+        check(dev and "character device" in dev[0]["reason"] and dev[0]["verdict"] in ("high", "critical"),
+              "a character device named .pth is high (got %s)" % dev)
+
+
+def allow_settings(sitewatch, root, tmp):
+    """--allow clears a start-up setting by the digest of its line (allow_sha256)."""
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson"))
+    rc = [f for f in fs if f["path"] == "/home/alice/.bashrc" and f["kind"] == "startup-env"]
+    empty = find(fs, "/etc/environment", "pythonpath-empty")
+    check(rc and rc[0].get("allow_sha256") and empty and empty[0].get("allow_sha256"),
+          "settings carry the digest that --allow names (allow_sha256)")
+    if not (rc and empty):
+        return
+    allow = os.path.join(tmp, "allow-env.txt")
+    write(allow, "%s /home/*/.bashrc\n%s /etc/environment\n" % (rc[0]["allow_sha256"], empty[0]["allow_sha256"]))
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--allow", allow))
+    rc = [f for f in fs if f["path"] == "/home/alice/.bashrc" and f["kind"] == "startup-env"]
+    empty = find(fs, "/etc/environment", "pythonpath-empty")
+    check(rc and rc[0]["verdict"] == "benign" and empty and empty[0]["verdict"] == "benign",
+          "--allow clears a PYTHONSTARTUP setting and an empty PYTHONPATH element (got %s %s)" % (rc, empty))
+    # The PYTHONSTARTUP script is part of the digest: a changed script is no longer allowed.
+    script = os.path.join(root, "home/alice/.pythonrc.py")
+    saved = open(script, "rb").read()
+    write(script, "import os; os.system('changed')\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--allow", allow))
+    rc = [f for f in fs if f["path"] == "/home/alice/.bashrc" and f["kind"] == "startup-env"]
+    check(rc and rc[0]["verdict"] != "benign", "a changed PYTHONSTARTUP script is not allowed by the old entry")
+    write(script, saved)
+
+
+def max_findings(sitewatch, root):
+    """--max-findings keeps the worst findings and reports how many it dropped."""
+    full = json.loads(scan(sitewatch, "--root", root, "--format", "json").stdout)
+    order = ["benign", "info", "low", "medium", "high", "critical"]
+    proc = scan(sitewatch, "--root", root, "--format", "json", "--max-findings", "3")
+    doc = json.loads(proc.stdout)
+    reported = [f for f in doc["findings"] if f["kind"] != "error" or f["path"] != "/"]
+    cap = [f for f in doc["findings"] if f["kind"] == "error" and "--max-findings" in f["reason"]]
+    worst = sorted((order.index(f["verdict"]) for f in full["findings"]), reverse=True)[:3]
+    check(len(reported) == 3 and sorted((order.index(f["verdict"]) for f in reported), reverse=True) == worst,
+          "--max-findings keeps the worst findings (got %s)" % [f["verdict"] for f in reported])
+    check(cap and doc["stats"]["findings_dropped"] == len(full["findings"]) - 3 and "--max-findings" in proc.stderr,
+          "the --max-findings cap is reported as a finding, in the stats and on stderr")
+
+
+def baseline_changes(sitewatch, root, dist, tmp):
+    """--baseline also reports a verdict that rose, a hook that became active, and removed hooks."""
+    base = os.path.join(tmp, "baseline2.json")
+    write(base, scan(sitewatch, "--root", root, "--format", "json").stdout)
+    os.chmod(os.path.join(dist, "hook.pth"), 0o666)           # same content, writable by all
+    write(os.path.join(dist, "sitewatch_absent_x.py"), "")     # 0stop.pth's first line now imports
+    os.unlink(os.path.join(dist, "dormant.pth"))
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--baseline", base))
+    d = "/usr/lib/python3/dist-packages/"
+    rose = [f for f in find(fs, d + "hook.pth", "pth") if f["line"] == 3]
+    check(rose and rose[0].get("baseline_verdict") == "high" and rose[0]["verdict"] == "critical" and
+          "verdict rose" in rose[0]["reason"], "a verdict that rose without a content change is reported (got %s)" % rose)
+    active = [f for f in find(fs, d + "0stop.pth", "pth") if f["line"] == 2]
+    check(active and active[0]["interpreters"] and "became active" in active[0]["reason"],
+          "a hook that became active without a content change is reported (got %s)" % active)
+    removed = find(fs, d + "dormant.pth", "removed")
+    check(removed and removed[0]["removed_kind"] == "pth" and removed[0]["verdict"] == "info" and
+          "gone since the baseline" in removed[0]["reason"], "a removed hook is a record of kind removed (got %s)" % removed)
+    os.chmod(os.path.join(dist, "hook.pth"), 0o644)
+
+
+def depth_and_table(sitewatch, tmp):
+    """Folders cut by --max-depth are one finding; table columns fit their widest cell."""
+    root = os.path.join(tmp, "deep")
+    for branch in ("x", "y", "z"):
+        write(os.path.join(root, "srv/a/b/c", branch, "d/e/f/g/h/file"), "")
+    write(os.path.join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n")
+    write(os.path.join(root, "etc/environment"), "PYTHONPATH=/opt/p:\n")
+    small_venv(root)
+    doc = json.loads(scan(sitewatch, "--root", root, "--format", "json").stdout)
+    capped = [f for f in doc["findings"] if f["kind"] == "error" and "--max-depth" in f["reason"]]
+    check(len(capped) == 1 and "3 folders" in capped[0]["reason"],
+          "folders cut by --max-depth are one finding with their count (got %s)" % capped)
+    out = scan(sitewatch, "--root", root, "--format", "table").stdout.splitlines()
+    at = out[0].index("PATH")
+    rows = [line for line in out[1:] if line.split(" ")[0] in ("benign", "info", "low", "medium", "high", "critical")]
+    check(rows and all(line.index("/") == at for line in rows),
+          "every table row starts its path under the PATH header (got %s)" % out[:4])
+
+
+def faults_root(tmp):
+    """A Debian-like root with two venvs: /opt/v without system site packages, /opt/s with."""
+    root = os.path.join(tmp, "faults")
+    write(os.path.join(root, "etc/passwd"),
+          "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")
+    write(os.path.join(root, "usr/bin/python3.11"), b"")
+    write(os.path.join(root, "usr/lib/python3.11/site.py"), SITE_PY)
+    write(os.path.join(root, "usr/lib/python3.11/os.py"), "")
+    for name, system in (("v", "false"), ("s", "true")):
+        write(os.path.join(root, "opt", name, "pyvenv.cfg"),
+              "home = /usr/bin\ninclude-system-site-packages = %s\nversion = 3.11.4\n" % system)
+        write(os.path.join(root, "opt", name, "bin/python"), b"")
+        os.makedirs(os.path.join(root, "opt", name, "lib/python3.11/site-packages"), exist_ok=True)
+    return root
+
+
+def catalogue_and_imports(sitewatch, tmp):
+    """A template never clears the module it imports; imports are followed past one level;
+    every os.spawn/exec/posix_spawn name is a primitive; fullwidth names are read as Python reads
+    them; site.addsitedir() folders are scanned; a .pth past --max-pth-lines is at least high."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    v = "/opt/v/lib/python3.11/site-packages/"
+    write(os.path.join(site, "coverage/__init__.py"), "import os\nos.system('x')\ndef process_startup():\n    pass\n")
+    write(os.path.join(site, "coverage.pth"), "import coverage; coverage.process_startup()\n")
+    write(os.path.join(site, "__editable___demo_0_1_finder.py"), "import os\nos.system('x')\ndef install():\n    pass\n")
+    write(os.path.join(site, "__editable__.demo-0.1.pth"),
+          "import __editable___demo_0_1_finder; __editable___demo_0_1_finder.install()\n")
+    write_record(site, "demo-0.1.dist-info", ["__editable__.demo-0.1.pth", "__editable___demo_0_1_finder.py"])
+    write(os.path.join(site, "spawnp.pth"), "import os;os.posix_spawnp('id',['id'],dict(os.environ))\n")
+    write(os.path.join(site, "two.pth"), "import innocent_helper\n")
+    write(os.path.join(site, "innocent_helper.py"), "import innocent_helper_impl\n")
+    write(os.path.join(site, "innocent_helper_impl.py"), "import os\nos.system('x')\n")
+    write(os.path.join(site, "wide.pth"), "import os;os.\uff53\uff59\uff53\uff54\uff45\uff4d('id')\n")
+    write(os.path.join(site, "wide2.pth"), "import \uff4fs;\uff45\uff58\uff45\uff43('1')\n")
+    write(os.path.join(site, "sitecustomize.py"), "import os\nos.\U0001d42c\U0001d432stem('id')\n")
+    write(os.path.join(root, "srv/stash/zz.pth"), "import os;os.system('x')\n")
+    write(os.path.join(site, "sd.pth"), "import site;site.addsitedir('/srv/stash')\n")
+    write(os.path.join(site, "many.pth"), "#\n" * 100000 + "import os;os.system('x')\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    order = ["benign", "info", "low", "medium", "high", "critical"]
+
+    def at_least(path, level, line=None, kind="pth"):
+        got = [f for f in find(fs, path, kind) if line is None or f["line"] == line]
+        return got and order.index(got[0]["verdict"]) >= order.index(level), got
+
+    ok, got = at_least(v + "coverage.pth", "high")
+    check(ok and "not cleared" in got[0]["reason"], "coverage.py's template does not clear a module with os.system (got %s)" % got)
+    ok, got = at_least(v + "__editable__.demo-0.1.pth", "high")
+    check(ok, "an editable finder whose RECORD matches does not clear its os.system (got %s)" % got)
+    ok, got = at_least(v + "spawnp.pth", "high")
+    check(ok and "posix_spawn" in got[0]["reason"], "os.posix_spawnp is a primitive (got %s)" % got)
+    ok, got = at_least(v + "two.pth", "high")
+    check(ok and v + "innocent_helper_impl.py" in got[0]["reason"],
+          "a payload two imports away raises the line and is named (got %s)" % got)
+    for name in ("wide.pth", "wide2.pth"):
+        ok, got = at_least(v + name, "high")
+        check(ok, "fullwidth letters spell the same names as Python's NFKC reads them: %s (got %s)" % (name, got))
+    ok, got = at_least(v + "sitecustomize.py", "high", kind="sitecustomize")
+    check(ok, "mathematical letters in a sitecustomize name os.system (got %s)" % got)
+    ok, got = at_least("/srv/stash/zz.pth", "high", line=1)
+    check(ok and got[0]["interpreters"] and v + "sd.pth" in got[0]["reason"],
+          "the .pth files of a folder given to site.addsitedir() run and are reported (got %s)" % got)
+    ok, got = at_least(v + "sd.pth", "high")
+    check(ok, "a line calling site.addsitedir() is at least high (got %s)" % got)
+    ok, got = at_least(v + "many.pth", "high")
+    check(ok and "--max-pth-lines" in got[0]["reason"] and "os.system" in got[0]["reason"],
+          "a .pth past --max-pth-lines is at least high and its later import lines are read (got %s)" % got)
+
+
+def venv_second_pass(sitewatch, tmp):
+    """A venv's site folder is read twice: an import that fails on the first pass because a later
+    .pth adds its folder succeeds on the second, and the lines after it run."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write(os.path.join(site, "a.pth"), "import latermod\nimport os;os.system('x')\n")
+    write(os.path.join(site, "b.pth"), "/opt/later\n")
+    write(os.path.join(root, "opt/later/latermod.py"), "import os\nos.system('x')\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    line2 = [f for f in find(fs, "/opt/v/lib/python3.11/site-packages/a.pth", "pth") if f["line"] == 2]
+    check(line2 and any(i["path"] == "/opt/v/bin/python" for i in line2[0]["interpreters"]),
+          "a line after an import that succeeds only on the venv's second pass runs (got %s)" % line2)
+    line1 = [f for f in find(fs, "/opt/v/lib/python3.11/site-packages/a.pth", "pth") if f["line"] == 1]
+    check(line1 and "second pass" in line1[0]["reason"] and line1[0]["verdict"] in ("high", "critical"),
+          "the reason names the second pass, and the module found then is judged (got %s)" % line1)
+
+
+def shadowed_copy(sitewatch, tmp):
+    """A --system-site-packages venv whose own setuptools has the same _distutils_hack as the
+    system's: the system's distutils-precedence.pth stays benign."""
+    root = faults_root(tmp)
+    line = ("import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+            "'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
+    for site in (os.path.join(root, "usr/lib/python3/dist-packages"),
+                 os.path.join(root, "opt/s/lib/python3.11/site-packages")):
+        write(os.path.join(site, "distutils-precedence.pth"), line)
+        write(os.path.join(site, "_distutils_hack/__init__.py"), "import sys\n")
+        write_record(site, "setuptools-66.1.1.dist-info", ["_distutils_hack/__init__.py", "distutils-precedence.pth"])
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    system = find(fs, "/usr/lib/python3/dist-packages/distutils-precedence.pth", "pth")
+    check(system and system[0]["verdict"] == "benign" and len(system[0]["interpreters"]) == 2,
+          "an identical, recorded _distutils_hack in a venv does not make the system's line shadowed (got %s)" % system)
+    write(os.path.join(root, "opt/s/lib/python3.11/site-packages/_distutils_hack/__init__.py"), "import os\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    system = find(fs, "/usr/lib/python3/dist-packages/distutils-precedence.pth", "pth")
+    check(system and system[0]["verdict"] != "benign" and "shadows" in system[0]["reason"],
+          "a different _distutils_hack ahead of the system's still shadows it (got %s)" % system)
+
+
+def shell_parsing(sitewatch, tmp):
+    """Environment files as a shell reads them: ${PYTHONPATH:+...}, backslash-newline,
+    ~/.bash_aliases, and a value from a command."""
+    root = faults_root(tmp)
+    home = os.path.join(root, "home/alice")
+    write(os.path.join(root, "opt/lib/sitecustomize.py"), "import os\nos.system('x')\n")
+    write(os.path.join(home, ".cache/s.py"), "import os\nos.system('x')\n")
+    write(os.path.join(home, ".bashrc"), 'export PYTHONPATH="/opt/lib${PYTHONPATH:+:$PYTHONPATH}"\n')
+    write(os.path.join(home, ".bash_aliases"), "export PYTHONSTARTUP=/home/alice/.cache/s.py\n")
+    write(os.path.join(home, ".bash_profile"), "export PYTHON\\\nSTARTUP=/home/alice/.cache/s.py\n")
+    write(os.path.join(home, ".bash_login"),
+          "export PYTHONSTARTUP=$(echo L2hvbWUvYWxpY2UvLmNhY2hlL3MucHk= | base64 -d)\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson"))
+    check(not find(fs, "/home/alice/.bashrc", "pythonpath-empty"),
+          "${PYTHONPATH:+:$PYTHONPATH} adds no empty element")
+    opt = find(fs, "/opt/lib/sitecustomize.py", "sitecustomize")
+    check(opt and opt[0]["verdict"] in ("high", "critical") and ".bashrc:1" in opt[0]["reason"],
+          "the folder before ${PYTHONPATH:+...} is /opt/lib, searched for sitecustomize (got %s)" % opt)
+    for name in (".bash_aliases", ".bash_profile"):
+        got = find(fs, "/home/alice/" + name, "startup-env")
+        check(got and got[0]["verdict"] in ("high", "critical"),
+              "PYTHONSTARTUP in %s is read and its script judged (got %s)" % (name, got))
+    got = find(fs, "/home/alice/.bash_login", "startup-env")
+    check(got and got[0]["verdict"] in ("medium", "high", "critical") and "command" in got[0]["reason"],
+          "PYTHONSTARTUP from $(...) is at least medium and says why (got %s)" % got)
+
+
+def option_files_and_modes(sitewatch, tmp):
+    """Relative --baseline and --allow names come from the working folder; a mode change under
+    --baseline is reported even when the verdict stays; --help agrees with the docs."""
+    root = faults_root(tmp)
+    pth = os.path.join(root, "opt/v/lib/python3.11/site-packages/a.pth")
+    write(pth, "import os;os.getpid()\n", 0o666)
+    work = os.path.join(tmp, "cwd")
+    os.makedirs(work, exist_ok=True)
+    base = subprocess.run([sitewatch, "scan", "--root", root, "--no-env", "--format", "json"],
+                          capture_output=True, text=True, cwd=work).stdout
+    write(os.path.join(work, "base.json"), base)
+    write(os.path.join(work, "allow.txt"), "# nothing allowed\n")
+    for option, name in (("--baseline", "base.json"), ("--allow", "allow.txt")):
+        proc = subprocess.run([sitewatch, "scan", "--root", root, "--no-env", option, name],
+                              capture_output=True, text=True, cwd=work)
+        check(proc.returncode in (0, 1), "a relative %s name is read from the working folder (%s)" % (option, proc.stderr.strip()))
+    os.chmod(pth, 0o644)
+    proc = subprocess.run([sitewatch, "scan", "--root", root, "--no-env", "--format", "ndjson",
+                           "--baseline", "base.json"], capture_output=True, text=True, cwd=work)
+    got = find(findings_of(proc), "/opt/v/lib/python3.11/site-packages/a.pth", "pth")
+    check(got and got[0].get("changed") and "permissions changed" in got[0]["reason"],
+          "a mode change since the baseline is reported as changed (got %s)" % got)
+    usage = subprocess.run([sitewatch, "scan", "--help"], capture_output=True, text=True)
+    check("first and last MiB" in usage.stdout + usage.stderr and "reported, not analysed" not in usage.stdout,
+          "--help says that an oversize file's first and last MiB are analysed")
 
 
 def machine_scan(sitewatch):
@@ -383,6 +744,14 @@ def main():
         silent_truncation(sitewatch, tmp)
         blocked_customize(sitewatch, tmp)
         followed_imports(sitewatch, root, dist)
+        hostile_tree(sitewatch, tmp)
+        allow_settings(sitewatch, root, tmp)
+        max_findings(sitewatch, root)
+        baseline_changes(sitewatch, root, dist, tmp)
+        depth_and_table(sitewatch, tmp)
+        for name, step in (("cat", catalogue_and_imports), ("pass", venv_second_pass),
+                           ("copy", shadowed_copy), ("shell", shell_parsing), ("opts", option_files_and_modes)):
+            step(sitewatch, os.path.join(tmp, name))
         machine_scan(sitewatch)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -116,6 +116,7 @@ class Scenario:
         self.pth_cases = []     # (case, relative file, line)
         self.module_cases = []  # (case, function(interp, home) -> module path)
         self.user_cases = []    # (case, relative file, line) in the user site
+        self.outside_cases = [] # (case, absolute file, line): a folder outside every site folder
         self.files = []         # (where, relative, data): where in "site", "user"
         self.setup = []         # functions(interp, home) run after the files are written
 
@@ -170,6 +171,16 @@ def customize_scenario(tmp):
     s.module_cases.append(("pth_path_sitecustomize", lambda i, home: os.path.join(extra, "sitecustomize.py")))
     s.module_cases.append(("package_usercustomize",
                            lambda i, home: os.path.join(i.site, "usercustomize", "__init__.py")))
+    return s
+
+
+def addsitedir_scenario(tmp):
+    """site.addsitedir() in a .pth line: the .pth files of that folder run too, at that point."""
+    s = Scenario("site.addsitedir", tmp)
+    stash = os.path.join(tmp, "stash")
+    write(os.path.join(stash, "zz.pth"), s.mark("addsitedir_pth") + "\n")
+    s.pth("adder", "adder.pth", "import site; site.addsitedir(%r)\n" % stash + s.mark("adder") + "\n", 2)
+    s.outside_cases.append(("addsitedir_pth", os.path.join(stash, "zz.pth"), 1))
     return s
 
 
@@ -278,6 +289,9 @@ def predicted(findings, interp, scenario, home):
         path = os.path.join(base, rel)
         if any(f["path"] == path and f["kind"] == "pth" and f["line"] == line and listed(f) for f in findings):
             runs.add(case)
+    for case, path, line in scenario.outside_cases:
+        if any(f["path"] == path and f["kind"] == "pth" and f["line"] == line and listed(f) for f in findings):
+            runs.add(case)
     for case, locate in scenario.module_cases:
         path = locate(interp, home)
         if any(f["path"] == path and f["kind"] in ("sitecustomize", "usercustomize") and listed(f)
@@ -288,12 +302,16 @@ def predicted(findings, interp, scenario, home):
 
 def venv_check(sitewatch, interps, tmp, home, cwd):
     """Virtual environments: their own site folder, and the system and user sites only with
-    include-system-site-packages = true. Returns (agreements, disagreements)."""
+    include-system-site-packages = true. A venv's site folder is read twice per start: an
+    import of a module that a later .pth of the same folder makes importable fails on the
+    first pass and succeeds on the second. Returns (agreements, disagreements)."""
     failures = 0
     passes = 0
     s = Scenario("venv", tmp)
     s.pth("system_pth", "system.pth", s.mark("system_pth") + "\n", 1)
     s.pth("user_pth", "user.pth", s.mark("user_pth") + "\n", 1, where="user")
+    later = os.path.join(tmp, "later")
+    write(os.path.join(later, "sitewatch_later_mod.py"), "")
     venvs = {}
     for interp in interps:
         if interp.ver.startswith("2."):
@@ -311,6 +329,8 @@ def venv_check(sitewatch, interps, tmp, home, cwd):
             interp = next(i for i in interps if i.name == name)
             site = os.path.join(venv, "lib", "python" + interp.ver, "site-packages")
             write(os.path.join(site, "venv.pth"), s.mark("venv_pth") + "\n")
+            write(os.path.join(site, "a2.pth"), "import sitewatch_later_mod\n" + s.mark("second_pass") + "\n")
+            write(os.path.join(site, "b2.pth"), later + "\n")
             cfg = os.path.join(venv, "pyvenv.cfg")
             with open(cfg) as f:
                 lines = [l for l in f if not l.startswith("include-system-site-packages")]
@@ -331,6 +351,7 @@ def venv_check(sitewatch, interps, tmp, home, cwd):
             ran = set(os.listdir(s.markers))
             said = set()
             where = {"venv_pth": (os.path.join(site, "venv.pth"), 1),
+                     "second_pass": (os.path.join(site, "a2.pth"), 2),
                      "system_pth": (os.path.join(interp.site, "system.pth"), 1),
                      "user_pth": (os.path.join(interp.user_site(home), "user.pth"), 1)}
             for case, (path, line) in where.items():
@@ -348,7 +369,8 @@ def venv_check(sitewatch, interps, tmp, home, cwd):
 
 
 def expected_cases(scenario):
-    return {c for c, _, _ in scenario.pth_cases + scenario.user_cases} | {c for c, _ in scenario.module_cases}
+    return ({c for c, _, _ in scenario.pth_cases + scenario.user_cases + scenario.outside_cases} |
+            {c for c, _ in scenario.module_cases})
 
 
 def main():
@@ -370,7 +392,7 @@ def main():
         failures = 0
         agreed = {i.name: 0 for i in interps}
         for make in (main_scenario, customize_scenario, pth_only_scenario, exit_scenario,
-                     decode_scenario, cached_scenario):
+                     decode_scenario, cached_scenario, addsitedir_scenario):
             scenario = make(tmp)
             prepare(scenario, interps, home)
             findings = run_scan(sitewatch, interps, home)

@@ -160,6 +160,24 @@ static void positions_count_newlines(void **state)
 	scan_pth_free(&t);
 }
 
+/* Past the line cap, the offset of the first line not listed, so that its import lines can be searched. */
+static void line_cap(void **state)
+{
+	static const char data[] = "#\n#\n#\nimport os\n";
+	struct scan_pth_rules r = rules_of("3.11.7");
+	struct scan_pth_text t;
+
+	(void)state;
+	scan_pth_read(data, sizeof(data) - 1, &r, 3, &t);
+	assert_true(t.truncated);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.rest_offset, 6);
+	scan_pth_free(&t);
+	scan_pth_read(data, sizeof(data) - 1, &r, 4, &t);
+	assert_false(t.truncated);
+	scan_pth_free(&t);
+}
+
 static void decode_errors(void **state)
 {
 	static const char data[] = "import a\n\xff\n";
@@ -261,6 +279,7 @@ int main(void)
 		cmocka_unit_test(site_py_overrides),
 		cmocka_unit_test(classify_lines),
 		cmocka_unit_test(positions_count_newlines),
+		cmocka_unit_test(line_cap),
 		cmocka_unit_test(decode_errors),
 		cmocka_unit_test(chunked_decode),
 		cmocka_unit_test(utf8_validation),

