@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "util/hex.h"
 
 enum byte_class {
 	BC_OTHER,      /* not valid outside strings, comments and backticks */
@@ -366,17 +367,6 @@ static bool lex_number(struct eql_lexer *lx, struct eql_token *tok)
 
 	set_token(lx, tok, decimal ? EQL_TOK_DECIMAL : EQL_TOK_INTEGER, start);
 	return decimal ? decode_decimal(lx, tok) : decode_integer(lx, tok);
-}
-
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static size_t utf8_encode(uint32_t cp, char *out)

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "util/xalloc.h"
+#include "util/hex.h"
 
 /* 64-bit FNV-1a. It is computed byte by byte, so the hash of "a.b" continues from the hash of "a". */
 #define HASH_SEED 0xcbf29ce484222325ULL
@@ -397,16 +398,6 @@ static inline const char *find_special(const char *p, const char *end)
 	}
 }
 #endif
-
-static inline int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* Checks the escape sequence at *pp (a backslash) and moves past it. */
 static bool check_escape(struct scanner *sc, const char **pp, const char *open)

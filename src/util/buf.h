@@ -23,7 +23,8 @@ void buf_putc(struct buf *b, char c);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0), nonnull(2)));
 /* Appends `s` as a JSON string literal, quotes included. */
 void buf_json_string(struct buf *b, const char *s, size_t len);
 void buf_clear(struct buf *b);
