@@ -595,6 +595,17 @@ static void print_sequence_summary(const struct detector_stats *st)
 			  "its step limit; they may give fewer samples", st->sample_searches_stopped);
 }
 
+/* Late events of a stream: `why` they were late, and the option to raise. */
+static void print_late(const struct detector_stats *st, const char *why, const char *raise)
+{
+	if (st->late_skipped > 0)
+		diag_warn("%" PRIu64 " events arrived %s; sequence queries skipped %" PRIu64
+			  " of them (raise %s)", st->late, why, st->late_skipped, raise);
+	else
+		diag_warn("%" PRIu64 " events arrived %s and were reported out of time order "
+			  "(raise %s to keep the order)", st->late, why, raise);
+}
+
 /* `filtered` events were counted but not parsed, so they are neither skipped nor examined. */
 static void print_summary(const struct detector_stats *st, size_t framing_skipped,
 			  size_t filtered, size_t trailing)
@@ -613,12 +624,15 @@ static void print_summary(const struct detector_stats *st, size_t framing_skippe
 	if (trailing > 0)
 		diag_warn("%zu lines had text after their event; the events were read and the "
 			  "text ignored", trailing);
-	if (st->late_skipped > 0)
-		diag_warn("%" PRIu64 " events arrived later than the reorder window; sequence queries "
-			  "skipped %" PRIu64 " of them (raise --reorder-window)", st->late, st->late_skipped);
+	if (st->late > 0 && st->late_at_cap == 0)
+		print_late(st, "later than the reorder window", "--reorder-window");
 	else if (st->late > 0)
-		diag_warn("%" PRIu64 " events arrived later than the reorder window and were reported "
-			  "out of time order (raise --reorder-window to keep the order)", st->late);
+		print_late(st, "after --reorder-max-events released newer ones early",
+			   st->late_at_cap == st->late ? "--reorder-max-events"
+			   : "--reorder-window and --reorder-max-events");
+	if (st->released_at_cap > 0)
+		diag_warn("%" PRIu64 " events left the reorder window before it passed, because "
+			  "--reorder-max-events were waiting", st->released_at_cap);
 	print_sequence_summary(st);
 }
 

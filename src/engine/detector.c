@@ -526,6 +526,7 @@ static void release_window(struct detector *d)
 
 		if (!expired && d->held.len <= d->opts.reorder_max)
 			break;
+		d->stats.released_at_cap += !expired;
 		release(d, heap_pop(&d->held));
 	}
 	if (d->nsequences == 0 || edge <= d->watermark)
@@ -1057,13 +1058,23 @@ static bool late_skipped(const struct detector *d, const struct candidate *c)
 static void take_late(struct detector *d, struct candidate *c, const char *origin, size_t line)
 {
 	bool skipped = late_skipped(d, c);
+	/* Inside the window: late only because the cap released newer events early. */
+	bool at_cap = c->timestamp > d->newest - d->opts.reorder_window_ms;
 
 	c->late = true;
 	d->stats.late_skipped += skipped;
-	report(d, ++d->stats.late, origin, line, "%s", skipped
-	       ? "event older than the reorder window; sequence queries skip it (raise --reorder-window)"
-	       : "event older than the reorder window; reported out of time order "
-		 "(raise --reorder-window to keep the order)");
+	d->stats.late_at_cap += at_cap;
+	if (at_cap)
+		report(d, ++d->stats.late, origin, line, "%s", skipped
+		       ? "event inside the reorder window, but --reorder-max-events released newer "
+			 "ones first; sequence queries skip it (raise --reorder-max-events)"
+		       : "event inside the reorder window, but --reorder-max-events released newer "
+			 "ones first; reported out of time order (raise --reorder-max-events)");
+	else
+		report(d, ++d->stats.late, origin, line, "%s", skipped
+		       ? "event older than the reorder window; sequence queries skip it (raise --reorder-window)"
+		       : "event older than the reorder window; reported out of time order "
+			 "(raise --reorder-window to keep the order)");
 	dispatch(d, c);
 	candidate_unref(c);
 }

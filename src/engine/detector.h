@@ -120,6 +120,8 @@ struct detector_stats {
 	uint64_t candidates;      /* passed at least one clause */
 	uint64_t late;            /* older than the reorder window allowed */
 	uint64_t late_skipped;    /* late, and skipped by a sequence of two stages or more */
+	uint64_t late_at_cap;     /* late only because opts.reorder_max forced newer ones out */
+	uint64_t released_at_cap; /* released before the window passed: opts.reorder_max reached */
 	uint64_t results;
 	/* Summed over the sequence and sample queries at detector_finish(): */
 	uint64_t sequences_evicted;   /* oldest dropped: max_sequences reached */
