@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_options.h"
 #include "commands.h"
 #include "detect_job.h"
 #include "engine/detector.h"
@@ -149,46 +150,6 @@ struct watch {
 
 /* ---- options ---- */
 
-static bool parse_count(const char *option, const char *text, int64_t min, int64_t *out)
-{
-	char *end;
-	long long n;
-
-	errno = 0;
-	n = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || n < min) {
-		diag_error("invalid value '%s' for --%s: expected an integer of at least %" PRId64,
-			   text, option, min);
-		return false;
-	}
-	*out = n;
-	return true;
-}
-
-/* Parses "500ms", "5s", "2m", "1h", "1d" or a number of milliseconds. */
-static bool parse_duration(const char *option, const char *text, int64_t *ms)
-{
-	static const struct { const char *unit; int64_t scale; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 }, { "", 1 },
-	};
-	char *end;
-	long long n;
-
-	errno = 0;
-	n = strtoll(text, &end, 10);
-	if (errno == 0 && end != text && n >= 0 && n <= INT64_MAX / 86400000) {
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			if (strcmp(end, units[i].unit) == 0) {
-				*ms = n * units[i].scale;
-				return true;
-			}
-		}
-	}
-	diag_error("invalid duration '%s' for --%s: expected a number with ms, s, m, h or d",
-		   text, option);
-	return false;
-}
-
 static void append(const char ***list, size_t *n, const char *item)
 {
 	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
@@ -200,21 +161,28 @@ static bool parse_option(int opt, const char *arg, struct watch_args *a)
 	int64_t n;
 
 	switch (opt) {
-	case 'q': a->query = arg; return true;
+	case 'q':
+		if (a->query != NULL) {
+			diag_error("-q given twice ('%.60s' and '%.60s'): run one query per command, "
+				   "or put the queries in a rule file for -r", a->query, arg);
+			return false;
+		}
+		a->query = arg;
+		return true;
 	case 'r': append(&a->rule_paths, &a->nrule_paths, arg); return true;
 	case OPT_INCLUDE_DISABLED: a->include_disabled = true; return true;
 	case OPT_PATH: append(&a->paths, &a->npaths, arg); return true;
 	case OPT_ALERTS_OUT: a->alerts_out = arg; return true;
 	case OPT_EVENTS_OUT: a->events_out = arg; return true;
-	case OPT_SUPPRESS_WINDOW: return parse_duration("suppress-window", arg, &a->suppress_ms);
-	case OPT_STATS_INTERVAL: return parse_duration("stats-interval", arg, &a->stats_ms);
+	case OPT_SUPPRESS_WINDOW: return cli_parse_duration("suppress-window", arg, &a->suppress_ms);
+	case OPT_STATS_INTERVAL: return cli_parse_duration("stats-interval", arg, &a->stats_ms);
 	case OPT_UNLIMITED_QUEUE: a->unlimited_queue = true; return true;
 	case OPT_MAX_GROUPS:
-		if (!parse_count("max-suppression-groups", arg, 1, &n)) return false;
+		if (!cli_parse_count("max-suppression-groups", arg, 1, &n)) return false;
 		a->max_groups = (size_t)n;
 		return true;
 	case OPT_MAX_SEQUENCES:
-		if (!parse_count("max-sequences", arg, 1, &n)) return false;
+		if (!cli_parse_count("max-sequences", arg, 1, &n)) return false;
 		a->max_sequences = (size_t)n;
 		return true;
 	}
@@ -249,12 +217,15 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 	a->alerts_out = "-";
 	a->max_groups = SUPPRESS_MAX_GROUPS_DEFAULT;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "q:r:h", long_options, NULL)) != -1) {
+	opterr = 0; /* getopt's own messages would start with "watch:" */
+	while ((opt = getopt_long(argc, argv, ":q:r:h", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			watch_usage(stdout);
 			return EXIT_NOTHING_FOUND + 100;
 		}
-		if (opt == '?' || !parse_option(opt, optarg, a)) {
+		if (opt == '?' || opt == ':' || !parse_option(opt, optarg, a)) {
+			if (opt == '?' || opt == ':')
+				cli_option_error("watch", opt, argv);
 			fputs("Run 'sitewatch watch --help' for the options.\n", stderr);
 			return EXIT_FATAL + 100;
 		}

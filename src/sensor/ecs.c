@@ -303,10 +303,11 @@ static void write_sitewatch_process(struct buf *out, const struct sensor_process
 	if (p->resolved && !p->args_truncated)
 		return;
 	open_object(out, "process");
-	key(out, "resolved");
-	buf_puts(out, p->resolved ? "true" : "false");
-	if (!p->resolved)
+	if (!p->resolved) {
+		key(out, "resolved");
+		buf_puts(out, "false");
 		cstring_member(out, "unresolved_reason", unresolved_name(p->why));
+	}
 	if (p->args_truncated) {
 		key(out, "args_truncated");
 		buf_puts(out, "true");
@@ -347,6 +348,34 @@ static void write_event(struct buf *out, enum sensor_action action)
 	cstring_member(out, "module", "sitewatch");
 	cstring_member(out, "dataset", "sitewatch.file");
 	buf_putc(out, '}');
+}
+
+void sensor_ecs_write_overflow(struct buf *out, int64_t timestamp_ms, const char *host_name,
+			       uint64_t overflows)
+{
+	char ts[TIMESTAMP_TEXT_MAX];
+
+	timestamp_format(timestamp_ms, ts, sizeof(ts));
+	buf_putc(out, '{');
+	cstring_member(out, "@timestamp", ts);
+	open_object(out, "event");
+	cstring_member(out, "kind", "metric");
+	cstring_member(out, "action", "queue-overflow");
+	cstring_member(out, "module", "sitewatch");
+	cstring_member(out, "dataset", "sitewatch.sensor");
+	buf_putc(out, '}');
+	cstring_member(out, "message", "the kernel's fanotify queue overflowed: file events "
+		       "were lost before this time");
+	open_object(out, "host");
+	cstring_member(out, "name", host_name);
+	open_object(out, "os");
+	cstring_member(out, "type", "linux");
+	buf_puts(out, "}}");
+	open_object(out, "sitewatch");
+	open_object(out, "sensor");
+	key(out, "overflows");
+	buf_printf(out, "%" PRIu64, overflows);
+	buf_puts(out, "}}}");
 }
 
 void sensor_ecs_write(struct buf *out, const struct sensor_file_event *ev)

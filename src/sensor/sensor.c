@@ -783,9 +783,12 @@ static void handle_rename(struct sensor *s, const struct sensor_fan_event *ev,
 		list_moved(s, out, &fe.file, &fe.original, fe.process);
 }
 
-static void overflowed(struct sensor *s)
+static void overflowed(struct sensor *s, const struct emitter *out)
 {
 	s->stats.overflows++;
+	buf_clear(&s->json);
+	sensor_ecs_write_overflow(&s->json, s->now_ms, s->host, s->stats.overflows);
+	out->fn(out->arg, s->json.data, s->json.len, s->now_ms);
 	if (s->stats.overflows > 1 && s->now_ms - s->overflow_logged_ms < OVERFLOW_LOG_MS)
 		return;
 	s->overflow_logged_ms = s->now_ms;
@@ -798,7 +801,7 @@ static void overflowed(struct sensor *s)
 static void handle(struct sensor *s, const struct sensor_fan_event *ev, const struct emitter *out)
 {
 	if (ev->mask & FAN_Q_OVERFLOW) {
-		overflowed(s);
+		overflowed(s, out);
 		return;
 	}
 	/* The sensor's own writes (its output files) would feed back into it. */

@@ -60,12 +60,23 @@ class Options(unittest.TestCase):
             (["watch", "--events-out", "a", "--alerts-out", "a"], "name the same file"),
             (["watch", "--events-out", "-"], "give --alerts-out FILE"),
             (["watch", "-q", "any where ("], "query"),
+            (["watch", "-q", "any where true", "-q", "file where true"], "-q given twice"),
+            (["watch", "--nope"], "sitewatch: unknown or ambiguous option '--nope' for watch"),
+            (["watch", "--path"], "sitewatch: option '--path' needs a value"),
+            (["watch", "--stats-interval", "1.5ms"], "whole milliseconds"),
         ]
         for args, message in cases:
             with self.subTest(args=args):
                 r = run(*args)
                 self.assertEqual(r.returncode, 2)
                 self.assertIn(message, r.stderr)
+
+    def test_fractional_durations(self):
+        # Read before -h, so a value that parses lets the help through.
+        for value in ("0.5s", "1.25m", "250ms", "1500"):
+            with self.subTest(value=value):
+                r = run("watch", "--stats-interval", value, "--suppress-window", value, "-h")
+                self.assertEqual(r.returncode, 0, r.stderr)
 
 
 # ---- helpers for the tests that run the sensor ----
@@ -868,6 +879,11 @@ class Watch(unittest.TestCase):
                     self.assertIn("the fanotify queue overflowed", sensor.stderr())
                     self.assertIn("--unlimited-queue", sensor.stderr())
                     self.assertGreaterEqual(sensor.stat("queue overflows"), 1)
+                    # The event stream itself marks where events were lost.
+                    marks = [e for e in sensor.events() if field(e, "event.action") == "queue-overflow"]
+                    self.assertGreaterEqual(len(marks), 1)
+                    self.assertEqual(field(marks[0], "event.kind"), "metric")
+                    self.assertEqual(field(marks[0], "sitewatch.sensor.overflows"), 1)
 
     def test_full_disk_keeps_watching(self):
         f = self.folder("diskfull")

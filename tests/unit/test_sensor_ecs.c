@@ -114,6 +114,32 @@ static void creation_event_fields(void **state)
 	buf_free(&b);
 }
 
+/* A resolved process with cut arguments: only args_truncated, no "resolved" field. */
+static void truncated_args_of_a_resolved_process(void **state)
+{
+	struct sensor_process p = python_writer();
+	struct sensor_file_event ev = {
+		.timestamp_ms = 1714557600123,
+		.action = SENSOR_MODIFICATION,
+		.file = { .dir = "/srv", .dir_len = 4, .dir_state = SENSOR_PATH_LIVE,
+			  .name = "a.pth", .name_len = 5 },
+		.process = &p,
+		.host_name = "web-1",
+	};
+	struct buf b = BUF_INIT;
+	struct json_doc doc;
+
+	(void)state;
+	p.args_truncated = true;
+	sensor_ecs_write(&b, &ev);
+	parse(&doc, &b);
+	assert_true(get(doc.root, "sitewatch.process.args_truncated")->u.boolean);
+	assert_null(get(doc.root, "sitewatch.process.resolved"));
+	assert_null(get(doc.root, "sitewatch.process.unresolved_reason"));
+	json_doc_free(&doc);
+	buf_free(&b);
+}
+
 static void rename_and_unknowns(void **state)
 {
 	struct sensor_process gone = { .pid = 77, .resolved = false, .start_ms = -1, .ppid = -1, .uid = -1 };
@@ -294,6 +320,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(creation_event_fields),
+		cmocka_unit_test(truncated_args_of_a_resolved_process),
 		cmocka_unit_test(rename_and_unknowns),
 		cmocka_unit_test(folders_links_and_pid_namespaces),
 		cmocka_unit_test(extensions),
