@@ -178,7 +178,16 @@ static void apply_verdict(struct scan_ctx *ctx, struct scan_finding *f, const ch
 		buf_puts(&rules, "known benign");
 		f->verdict = SCAN_BENIGN;
 	}
-	if (allowed != NULL) {
+	/*
+	 * An allow entry names the file's digest, not the modules it imports:
+	 * one of them rated high since is not cleared with it (as a catalogue
+	 * match is not).
+	 */
+	if (allowed != NULL && f->module_verdict >= SCAN_HIGH) {
+		buf_printf(&rules, "%san --allow entry (%s) names this file, but a module it imports is "
+			   "rated %s: not cleared", rules.len ? "; " : "", allowed->where,
+			   scan_verdict_name(f->module_verdict));
+	} else if (allowed != NULL) {
 		buf_printf(&rules, "%sallowlisted by %s", rules.len ? "; " : "", allowed->where);
 		f->verdict = SCAN_BENIGN;
 	}

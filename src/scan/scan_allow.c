@@ -119,6 +119,10 @@ void scan_fingerprint(struct scan_finding *f)
 		buf_append(&b, f->text, f->text_len);
 	else if (f->reasons.data)
 		buf_puts(&b, f->reasons.data);
+	if (f->module_digests.len > 0) {
+		buf_putc(&b, '\0');
+		buf_append(&b, f->module_digests.data, f->module_digests.len);
+	}
 	scan_sha256_hex(b.data, b.len, hex);
 	buf_free(&b);
 	free(f->fingerprint);

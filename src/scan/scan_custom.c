@@ -10,6 +10,7 @@
 
 #include "scan_hash.h"
 #include "scan_verdict.h"
+#include "scan_zip.h"
 #include "util/xalloc.h"
 
 static const char CAUSE_SHADOWED[] = "an earlier sys.path folder holds another module of that name";
@@ -31,6 +32,7 @@ struct module_hit {
 	enum module_form form;
 	char *path;         /* the file that runs (the folder for a namespace) */
 	char *cached;       /* __pycache__ bytecode that runs instead of a source, or NULL */
+	const char *cache_note; /* for a checked hash-based cache: whether its hash matches, or NULL */
 	const char *fails;  /* cause the import fails although this file is found first, or NULL */
 };
 
@@ -106,8 +108,30 @@ static bool read_head(struct scan_ctx *ctx, const char *path, unsigned char *out
  * size (PEP 552 flags 0; 3.3+ layout; 2.7 has the mtime only) match the
  * source, or it is an unchecked hash-based file (flags 1).
  */
+static const char HASH_MATCHES[] = "a checked hash-based .pyc whose SipHash matches the source: the "
+				   "interpreter runs it in place of the source";
+static const char HASH_DIFFERS[] = "a checked hash-based .pyc whose SipHash does not match the source: "
+				   "the interpreter compiles the source instead, unless started with "
+				   "--check-hash-based-pycs never; judged anyway";
+
+/* PEP 552 flags 3: whether the 8-byte hash at h matches the source's, as a note for the reason. */
+static const char *checked_hash(struct scan_ctx *ctx, const struct scan_interp *in, const char *source,
+				const unsigned char *h)
+{
+	struct scan_file src;
+	uint8_t want[8];
+	bool same;
+
+	if (scan_fs_read(&ctx->fs, source, &src) != SCAN_READ_OK)
+		return HASH_DIFFERS;
+	scan_pyc_source_hash(scan_pyc_magic(&in->ver), in->ver.minor, src.data, src.size, want);
+	same = memcmp(want, h, 8) == 0;
+	scan_file_free(&src);
+	return same ? HASH_MATCHES : HASH_DIFFERS;
+}
+
 static bool cached_matches(struct scan_ctx *ctx, const struct scan_interp *in, const char *pyc,
-			   const struct stat *source)
+			   const char *source_path, const struct stat *source, const char **note)
 {
 	unsigned char h[16];
 	struct stat st;
@@ -128,10 +152,18 @@ static bool cached_matches(struct scan_ctx *ctx, const struct scan_interp *in, c
 	if (pep552) {
 		uint32_t flags = le32(h + 4);
 
-		if (flags == 1)
-			return true; /* hash-based, unchecked: used whatever the source says */
+		/*
+		 * Hash-based (flags 1 unchecked, 3 checked): an unchecked one is used
+		 * whatever the source contains, a checked one when its SipHash of the
+		 * source matches. Its code is judged with the source either way, and
+		 * the note tells which case applies.
+		 */
+		if (flags == 3)
+			*note = checked_hash(ctx, in, source_path, h + 8);
+		if (flags == 1 || flags == 3)
+			return true;
 		if (flags != 0)
-			return false; /* NOTE: checked hash-based .pyc files need SipHash of the source; treated as not used */
+			return false;
 		return le32(h + 8) == (uint32_t)source->st_mtime &&
 		       le32(h + 12) == (uint32_t)source->st_size;
 	}
@@ -162,8 +194,8 @@ static bool find_package(struct scan_ctx *ctx, const struct scan_interp *in, con
 	for (size_t i = 0; sub != NULL && i < sub->n; i++) {
 		for (size_t k = 0; k < sizeof(inits) / sizeof(inits[0]); k++) {
 			bool match = strcmp(sub->v[i].name, inits[k]) == 0 ||
-				     (k == 2 && extension_fits(sub->v[i].name, 8, in) &&
-				      strncmp(sub->v[i].name, "__init__", 8) == 0);
+				     (k == 2 && strncmp(sub->v[i].name, "__init__", 8) == 0 &&
+				      extension_fits(sub->v[i].name, 8, in));
 
 			if (match) {
 				hit->form = FORM_PACKAGE;
@@ -214,7 +246,7 @@ static void find_source(struct scan_ctx *ctx, const struct scan_interp *in, cons
 	if (in == NULL || scan_fs_stat(&ctx->fs, hit->path, &st) != 0)
 		return;
 	cached = cache_path(in, dir, name);
-	if (cached_matches(ctx, in, cached, &st))
+	if (cached_matches(ctx, in, cached, hit->path, &st, &hit->cache_note))
 		hit->cached = cached;
 	else
 		free(cached);
@@ -329,6 +361,41 @@ static void unreadable_module(struct scan_finding *f, enum scan_read_status stat
 	}
 }
 
+/*
+ * An extension module runs machine code at every start, which its strings
+ * do not show: at least medium. The C library functions it links against
+ * are NUL-delimited names in its dynamic string table (ELF .dynstr): one
+ * that starts a process or replaces the program makes it high.
+ */
+static void native_module(struct scan_finding *f)
+{
+	static const char *const calls[] = { "system", "popen", "execve", "execv", "execvp", "execl",
+					     "execlp", "execle", "posix_spawn", "posix_spawnp", "fork",
+					     "vfork", "dlopen" };
+	char probe[32];
+	const char *sep = "";
+	struct buf seen = BUF_INIT;
+
+	if (f->floor < SCAN_MEDIUM)
+		f->floor = SCAN_MEDIUM;
+	scan_finding_reason(f, "a native extension module: the machine code it runs at every start "
+			    "cannot be judged from its strings");
+	for (size_t k = 0; f->code != NULL && k < sizeof(calls) / sizeof(calls[0]); k++) {
+		size_t n = (size_t)snprintf(probe, sizeof(probe), "%c%s%c", 0, calls[k], 0);
+
+		if (memmem(f->code, f->code_len, probe, n) != NULL) {
+			buf_printf(&seen, "%s%s()", sep, calls[k]);
+			sep = ", ";
+		}
+	}
+	if (seen.len > 0) {
+		if (f->floor < SCAN_HIGH)
+			f->floor = SCAN_HIGH;
+		scan_finding_reason(f, "links against %s, which start processes or load code", seen.data);
+	}
+	buf_free(&seen);
+}
+
 /* Fills a finding with the module file's facts, once. */
 static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kind, const char *path,
 					   enum module_form form)
@@ -354,6 +421,8 @@ static struct scan_finding *module_finding(struct scan_ctx *ctx, const char *kin
 		unreadable_module(f, status, &file);
 	}
 	scan_finding_reason(f, "%s", form_names[form]);
+	if (form == FORM_EXTENSION)
+		native_module(f);
 	real = scan_fs_resolve(&ctx->fs, path, true);
 	if (real && strcmp(real, path) != 0)
 		scan_finding_reason(f, "a symlink to %s", real);
@@ -383,7 +452,8 @@ static void attach_cache(struct scan_ctx *ctx, struct scan_finding *f, const cha
 	}
 	scan_sha256_hex(file.data, file.size, digest);
 	scan_finding_reason(f, "loaded through its cached bytecode %s (sha256 %s; the header matches "
-			    "this source), whose strings are judged with it", pyc, digest);
+			    "this source, or it is hash-based), whose strings are judged with it", pyc,
+			    digest);
 	scan_pyc_strings(file.data, file.size, &f->extra);
 	scan_file_free(&file);
 }
@@ -404,9 +474,100 @@ static void module_runs(struct scan_finding *f, size_t interp, const char *block
 			    blocked_by);
 }
 
+/* True when a sys.path entry is a file (a zip or an egg), which zipimport reads. */
+static bool zip_entry(struct scan_ctx *ctx, const char *entry)
+{
+	struct stat st;
+
+	return scan_fs_stat(&ctx->fs, entry, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The member zipimport runs for NAME, in its search order (3.3+ zipimport):
+ * NAME/__init__.pyc, NAME/__init__.py, NAME.pyc, NAME.py. A .pyc whose
+ * timestamp does not match its source is passed over for the source, so
+ * both are judged: the source (or the bytecode alone) is the finding.
+ */
+static bool zip_member(const struct scan_zip *z, const char *name, long *src, long *pyc)
+{
+	char probe[600];
+
+	for (int package = 1; package >= 0; package--) {
+		const char *form = package ? "%s/__init__.py%s" : "%s.py%s";
+
+		snprintf(probe, sizeof(probe), form, name, "");
+		*src = scan_zip_find(z, probe);
+		snprintf(probe, sizeof(probe), form, name, "c");
+		*pyc = scan_zip_find(z, probe);
+		if (*src >= 0 || *pyc >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Reads member `i` of the zip into a finding's code (or its bytecode's strings into `extra`). */
+static void zip_code(struct scan_ctx *ctx, struct scan_finding *f, const struct scan_zip *z, long i,
+		     bool bytecode)
+{
+	struct buf out = BUF_INIT;
+	const char *why = scan_zip_read(z, (size_t)i, ctx->opt.max_file_size, &out);
+
+	if (why != NULL) {
+		if (f->floor < SCAN_HIGH)
+			f->floor = SCAN_HIGH;
+		scan_finding_reason(f, "cannot be read from the archive (%s): a start-up module that scan "
+				    "cannot see into", why);
+	} else if (bytecode) {
+		scan_finding_reason(f, "the archive also holds its bytecode %.*s, which zipimport prefers "
+				    "when its timestamp matches: its strings are judged with it",
+				    (int)z->v[i].name_len, z->v[i].name);
+		scan_pyc_strings(out.data, out.len, &f->extra);
+	} else {
+		scan_sha256_hex(out.data, out.len, f->sha256);
+		f->code_len = out.len;
+		f->code = buf_detach(&out);
+	}
+	buf_free(&out);
+}
+
+/*
+ * Records a customize module inside a zip on sys.path as the finding
+ * ZIP/MEMBER. Returns NULL when the zip has no such module or cannot be
+ * read (path_line() reports an unreadable zip).
+ */
+static struct scan_finding *zip_module(struct scan_ctx *ctx, const char *zip, const char *name)
+{
+	struct scan_file file;
+	struct scan_zip z;
+	struct scan_finding *f = NULL;
+	long src, pyc;
+
+	if (scan_fs_read(&ctx->fs, zip, &file) != SCAN_READ_OK)
+		return NULL;
+	if (scan_zip_open(&z, file.data, file.size) == NULL && zip_member(&z, name, &src, &pyc)) {
+		long named = src >= 0 ? src : pyc;
+		char *path = scan_printf(ctx, "%s/%.*s", zip, (int)z.v[named].name_len, z.v[named].name);
+
+		f = scan_finding_at(ctx, name, path, false, 0, 0);
+		if (f != NULL && !f->has_stat) {
+			f->executes = true;
+			f->st = file.st;
+			f->has_stat = true;
+			zip_code(ctx, f, &z, named, false);
+			if (src >= 0 && pyc >= 0)
+				zip_code(ctx, f, &z, pyc, true);
+			scan_finding_reason(f, "a member of the zip archive %s on sys.path, which zipimport "
+					    "reads", zip);
+		}
+	}
+	scan_zip_free(&z);
+	scan_file_free(&file);
+	return f;
+}
+
 /* The import of one customize module through `path`. */
 static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-			const char *name, const char *blocked_by)
+			size_t nstd, const char *name, const char *blocked_by)
 {
 	const struct scan_interp *in = &ctx->interps[interp];
 	struct module_hit ns = { 0 }, hit;
@@ -415,9 +576,21 @@ static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_s
 	for (size_t i = 0; i < path->n; i++) {
 		struct scan_finding *f;
 
-		if (!find_in_dir(ctx, in, path->dirs[i], name, &hit, &ns))
+		if (zip_entry(ctx, path->dirs[i])) {
+			hit.path = NULL;
+			f = zip_module(ctx, path->dirs[i], name);
+			if (f == NULL)
+				continue;
+			hit.form = FORM_SOURCE;
+			hit.cached = NULL;
+			hit.cache_note = NULL;
+			hit.fails = NULL;
+			hit.path = xstrdup(f->path);
+		} else if (!find_in_dir(ctx, in, path->dirs[i], name, &hit, &ns)) {
 			continue;
-		f = module_finding(ctx, name, hit.path, hit.form);
+		} else {
+			f = module_finding(ctx, name, hit.path, hit.form);
+		}
 		if (f == NULL) {
 			hit_free(&hit);
 			continue;
@@ -432,7 +605,13 @@ static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_s
 		} else {
 			if (hit.cached)
 				attach_cache(ctx, f, hit.cached);
+			if (hit.cache_note)
+				scan_finding_reason(f, "%s", hit.cache_note);
 			module_runs(f, interp, blocked_by);
+			if (path->origins[i] != NULL)
+				scan_finding_reason(f, "runs because the path line %s puts %s on sys.path",
+						    path->origins[i], path->dirs[i]);
+			scan_site_follow_module(ctx, interp, path, nstd, f);
 			winner = scan_strdup(ctx, hit.path);
 		}
 		hit_free(&hit);
@@ -447,29 +626,54 @@ static void find_module(struct scan_ctx *ctx, size_t interp, const struct scan_s
 }
 
 void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-		    bool user_enabled, const char *blocked_by)
+		    size_t nstd, bool user_enabled, const char *blocked_by)
 {
-	find_module(ctx, interp, path, "sitecustomize", blocked_by);
+	find_module(ctx, interp, path, nstd, "sitecustomize", blocked_by);
 	if (user_enabled)
-		find_module(ctx, interp, path, "usercustomize", blocked_by);
+		find_module(ctx, interp, path, nstd, "usercustomize", blocked_by);
+}
+
+/* Hands the found file (and its cached bytecode, when `cached` is not NULL) to the caller. */
+static char *take_hit(struct module_hit *hit, struct module_hit *ns, char **cached)
+{
+	char *found = hit->path;
+
+	hit->path = NULL;
+	if (cached != NULL) {
+		*cached = hit->cached;
+		hit->cached = NULL;
+	}
+	hit_free(hit);
+	hit_free(ns);
+	return found;
 }
 
 char *scan_module_resolve(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-			  const char *name, size_t *at)
+			  const char *name, size_t *at, char **cached)
 {
 	struct module_hit ns = { 0 }, hit;
 
+	if (cached != NULL)
+		*cached = NULL;
 	for (size_t i = 0; i < path->n; i++) {
 		if (find_in_dir(ctx, &ctx->interps[interp], path->dirs[i], name, &hit, &ns)) {
-			char *found = hit.path;
-
-			hit.path = NULL;
-			hit_free(&hit);
-			hit_free(&ns);
 			*at = i;
-			return found;
+			return take_hit(&hit, &ns, cached);
 		}
 	}
+	hit_free(&ns);
+	return NULL;
+}
+
+char *scan_module_in_dir(struct scan_ctx *ctx, size_t interp, const char *dir, const char *name,
+			 char **cached)
+{
+	struct module_hit ns = { 0 }, hit;
+
+	if (cached != NULL)
+		*cached = NULL;
+	if (find_in_dir(ctx, &ctx->interps[interp], dir, name, &hit, &ns))
+		return take_hit(&hit, &ns, cached);
 	hit_free(&ns);
 	return NULL;
 }

@@ -21,12 +21,14 @@
 /*
  * Records the sitecustomize (and, when `user_enabled`, usercustomize) that
  * interpreter `interp` imports through `path`, and the shadowed ones.
+ * The first `nstd` folders of `path` are the standard library, whose
+ * modules a customize module imports without being judged.
  * `blocked_by` is NULL, or the hook that ends every start before the
  * customize step: the module found is then marked as running once that
  * hook is removed (and rated as if it ran), not as run.
  */
 void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-		    bool user_enabled, const char *blocked_by);
+		    size_t nstd, bool user_enabled, const char *blocked_by);
 
 /*
  * The file that `import NAME` loads for interpreter `interp` through `path`
@@ -35,7 +37,16 @@ void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspa
  * folder holds it (or only a namespace folder, which runs nothing).
  */
 char *scan_module_resolve(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
-			  const char *name, size_t *at);
+			  const char *name, size_t *at, char **cached);
+
+/*
+ * The file that importing NAME finds in the one folder `dir` (a package's
+ * own folder, for `import pkg.NAME`), malloc()ed, or NULL. When `cached` is
+ * not NULL it receives the __pycache__ bytecode that runs in place of a
+ * source (malloc()ed), or NULL.
+ */
+char *scan_module_in_dir(struct scan_ctx *ctx, size_t interp, const char *dir, const char *name,
+			 char **cached);
 
 /*
  * Reports every customize module in a folder that an environment setting

@@ -606,9 +606,30 @@ static void walk(struct scan_ctx *ctx, const char *path, size_t depth)
 	is_prefix = classify_folder(ctx, path, &d, &envs);
 	if (depth < ctx->opt.max_depth && (!is_prefix || envs))
 		walk_children(ctx, path, &d, depth, is_prefix);
-	else if (!is_prefix && has_subfolder(ctx, path, &d))
+	else if (!is_prefix && !ctx->bounded_walk && has_subfolder(ctx, path, &d))
 		depth_capped(ctx, path);
 	scan_dir_free(&d);
+}
+
+/*
+ * Levels below /usr/lib searched by default. Vendors bundle whole
+ * interpreters there: the Google Cloud SDK's prefix is
+ * /usr/lib/google-cloud-sdk/platform/bundledpythonunix, 3 levels down.
+ * The rest of /usr/lib is libraries, so a shallow search is enough.
+ */
+#define USR_LIB_DEPTH 4
+
+/* The default search of /usr/lib, USR_LIB_DEPTH levels deep (--max-depth when smaller). */
+static void discover_usr_lib(struct scan_ctx *ctx)
+{
+	size_t depth = ctx->opt.max_depth;
+
+	if (ctx->opt.max_depth > USR_LIB_DEPTH)
+		ctx->opt.max_depth = USR_LIB_DEPTH;
+	ctx->bounded_walk = true;
+	walk(ctx, "/usr/lib", 0);
+	ctx->bounded_walk = false;
+	ctx->opt.max_depth = depth;
 }
 
 /* The interpreters in /usr/bin and /usr/local/bin: their prefix is the folder above bin/. */
@@ -736,6 +757,7 @@ void scan_discover(struct scan_ctx *ctx)
 	} else if (ctx->opt.npaths == 0) {
 		for (size_t i = 0; i < sizeof(default_search) / sizeof(default_search[0]); i++)
 			walk(ctx, default_search[i], 0);
+		discover_usr_lib(ctx);
 	}
 
 	for (size_t i = 0; i < ctx->ninterps; i++) {

@@ -45,6 +45,8 @@ static const char *const home_files[] = {
 struct env_line {
 	const char *origin; /* the file */
 	const char *home;   /* the account's home for ~ and $HOME, or NULL */
+	const char *sourced_by; /* "FILE:LINE" that sources this file (`. FILE`), or NULL */
+	const char *how;    /* how the line was reached ("eval of a constant string"), or NULL */
 	const char *text;
 	size_t len;
 	size_t line;
@@ -60,6 +62,10 @@ static struct scan_finding *setting_finding(struct scan_ctx *ctx, const struct e
 	scan_finding_set_text(f, l->text, l->len);
 	for (size_t i = 0; i < ctx->ninterps; i++)
 		scan_finding_add_interp(f, i);
+	if (l->sourced_by != NULL)
+		scan_finding_reason(f, "read by the shell because %s sources this file", l->sourced_by);
+	if (l->how != NULL)
+		scan_finding_reason(f, "set through %s", l->how);
 	return f;
 }
 
@@ -449,12 +455,110 @@ static void unit_environment(struct scan_ctx *ctx, const struct env_line *l, con
 	}
 }
 
+static void env_text(struct scan_ctx *ctx, const char *origin, const char *home,
+		     const char *sourced_by, const char *data, size_t len);
+static void scan_line(struct scan_ctx *ctx, const struct env_line *l);
+
+/* The word after `. ` or `source ` at p (blank, ';', '&' or '|' ends it), malloc()ed, or NULL. */
+static char *sourced_word(const char *p, const char *end)
+{
+	const char *w;
+
+	if (end - p > 2 && p[0] == '.' && (p[1] == ' ' || p[1] == '\t'))
+		p += 2;
+	else if (end - p > 7 && memcmp(p, "source", 6) == 0 && (p[6] == ' ' || p[6] == '\t'))
+		p += 7;
+	else
+		return NULL;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	for (w = p; w < end && !strchr(" \t;&|", *w); w++)
+		;
+	if (w == p)
+		return NULL;
+	/* Only $HOME is known here (expand() replaces it); other variables are the shell's. */
+	if (memchr(p, '$', (size_t)(w - p)) != NULL && ((size_t)(w - p) < 5 || strncmp(p, "$HOME", 5) != 0))
+		return NULL;
+	return xstrndup(p, (size_t)(w - p));
+}
+
+/*
+ * Reads FILE of `. FILE` or `source FILE` in an account's shell file, since
+ * the shell runs it there and then. Only one level is followed: a sourced
+ * file's own `.` lines are not. A relative FILE is taken from the home
+ * folder, where a login shell starts.
+ */
+static void sourced_file(struct scan_ctx *ctx, const struct env_line *l, const char *p, const char *end)
+{
+	char *word = sourced_word(p, end), *path;
+	struct scan_file f;
+
+	if (word == NULL || l->sourced_by != NULL || l->home == NULL) {
+		free(word);
+		return;
+	}
+	path = expand(l, word);
+	if (path[0] != '/') {
+		char *joined = scan_path_join(l->home, path);
+
+		free(path);
+		path = joined;
+	}
+	if (scan_fs_read(&ctx->fs, path, &f) == SCAN_READ_OK) {
+		env_text(ctx, path, l->home, scan_printf(ctx, "%s:%zu", l->origin, l->line), f.data, f.size);
+		scan_file_free(&f);
+	}
+	free(path);
+	free(word);
+}
+
+/*
+ * eval "..." of constant strings: the pieces ("export PYTHON""STARTUP=x")
+ * joined as the shell joins them, then read as a line. A piece with `$` or
+ * a backquote is computed by the shell and left alone.
+ */
+static void eval_line(struct scan_ctx *ctx, const struct env_line *l, const char *p, const char *end)
+{
+	struct buf text = BUF_INIT;
+	struct env_line inner = *l;
+
+	for (p += 5; p < end && *p != ';' && *p != '&' && *p != '|'; p++) {
+		const char *q;
+
+		if (*p != '"' && *p != '\'') {
+			if (*p == ' ' || *p == '\t')
+				buf_putc(&text, ' ');
+			else
+				buf_putc(&text, *p);
+			continue;
+		}
+		q = memchr(p + 1, *p, (size_t)(end - p - 1));
+		if (q == NULL || (*p == '"' && (memchr(p, '$', (size_t)(q - p)) || memchr(p, '`', (size_t)(q - p)))))
+			goto done;
+		buf_append(&text, p + 1, (size_t)(q - p - 1));
+		p = q;
+	}
+	if (text.len == 0 || l->how != NULL)
+		goto done;
+	inner.text = text.data;
+	inner.len = text.len;
+	inner.how = "eval of a constant string";
+	scan_line(ctx, &inner);
+done:
+	buf_free(&text);
+}
+
 static void scan_line(struct scan_ctx *ctx, const struct env_line *l)
 {
 	const char *end = l->text + l->len, *p = l->text;
 
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
+	sourced_file(ctx, l, p, end);
+	if (end - p > 5 && memcmp(p, "eval", 4) == 0 && (p[4] == ' ' || p[4] == '\t')) {
+		eval_line(ctx, l, p, end);
+		return;
+	}
 	if ((size_t)(end - p) > 16 && strncmp(p, "EnvironmentFile=", 16) == 0)
 		environment_file(ctx, l, p, end);
 	if ((size_t)(end - p) > 12 && strncmp(p, "Environment=", 12) == 0 && strstr(l->origin, "/systemd/")) {
@@ -504,19 +608,21 @@ static size_t logical_line(const char *data, size_t len, size_t offset, struct b
 	}
 }
 
-static void env_text(struct scan_ctx *ctx, const char *origin, const char *home, const char *data,
-		     size_t len)
+static void env_text(struct scan_ctx *ctx, const char *origin, const char *home,
+		     const char *sourced_by, const char *data, size_t len)
 {
 	size_t offset = 0, line = 1;
 	struct buf text = BUF_INIT;
 
 	if (memmem(data, len, "PYTHON", 6) == NULL && memmem(data, len, "EnvironmentFile=", 16) == NULL &&
-	    memmem(data, len, "\\\n", 2) == NULL)
+	    memmem(data, len, "\\\n", 2) == NULL && (home == NULL || (memmem(data, len, ". ", 2) == NULL &&
+	    memmem(data, len, "source", 6) == NULL)))
 		return;
 	while (offset < len) {
 		size_t lines;
 		size_t next = logical_line(data, len, offset, &text, &lines);
-		struct env_line l = { origin, home, text.data ? text.data : "", text.len, line, offset };
+		struct env_line l = { origin, home, sourced_by, NULL, text.data ? text.data : "", text.len,
+				      line, offset };
 
 		scan_line(ctx, &l);
 		offset = next;
@@ -527,7 +633,7 @@ static void env_text(struct scan_ctx *ctx, const char *origin, const char *home,
 
 void scan_env_text(struct scan_ctx *ctx, const char *origin, const char *data, size_t len)
 {
-	env_text(ctx, origin, NULL, data, len);
+	env_text(ctx, origin, NULL, NULL, data, len);
 }
 
 static void env_file(struct scan_ctx *ctx, const char *path, const char *home)
@@ -537,7 +643,7 @@ static void env_file(struct scan_ctx *ctx, const char *path, const char *home)
 
 	if (s == SCAN_READ_OK) {
 		ctx->stats.env_files++;
-		env_text(ctx, path, home, f.data, f.size);
+		env_text(ctx, path, home, NULL, f.data, f.size);
 		scan_file_free(&f);
 	} else if (s == SCAN_READ_DENIED || s == SCAN_READ_TOO_BIG || s == SCAN_READ_LOOP) {
 		scan_error(ctx, path, "start-up file %s", scan_read_status_text(s, f.err));
@@ -646,7 +752,7 @@ static void env_processes(struct scan_ctx *ctx)
 			if (f.data[k] == '\0')
 				f.data[k] = '\n';
 		}
-		env_text(ctx, path, NULL, f.data, f.size);
+		env_text(ctx, path, NULL, NULL, f.data, f.size);
 		scan_file_free(&f);
 	}
 	scan_dir_free(&d);

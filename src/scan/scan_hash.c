@@ -1,8 +1,9 @@
 /*
- * SHA-256 (FIPS 180-4) and MD5 (RFC 1321), one-shot over a buffer.
+ * SHA-256 (FIPS 180-4), MD5 (RFC 1321) and SipHash, one-shot over a buffer.
  */
 #include "scan_hash.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static uint32_t rotr(uint32_t x, unsigned n)
@@ -213,4 +214,71 @@ void scan_sha256_record(const void *data, size_t len, char out[52])
 			*o++ = alphabet[v & 63];
 	}
 	*o = '\0';
+}
+
+static uint64_t rotl64(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+/* One SipRound over the state v[0..3]. */
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = rotl64(v[1], 13) ^ v[0];
+	v[0] = rotl64(v[0], 32);
+	v[2] += v[3];
+	v[3] = rotl64(v[3], 16) ^ v[2];
+	v[0] += v[3];
+	v[3] = rotl64(v[3], 21) ^ v[0];
+	v[2] += v[1];
+	v[1] = rotl64(v[1], 17) ^ v[2];
+	v[2] = rotl64(v[2], 32);
+}
+
+static uint64_t load_le64(const uint8_t *p, size_t n)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < n; i++)
+		x |= (uint64_t)p[i] << (8 * i);
+	return x;
+}
+
+/* One 64-bit message word: c rounds between the two XORs. */
+static void sip_word(uint64_t v[4], uint64_t m, int c)
+{
+	v[3] ^= m;
+	for (int r = 0; r < c; r++)
+		sip_round(v);
+	v[0] ^= m;
+}
+
+uint64_t scan_siphash(int c, int d, uint64_t k0, uint64_t k1, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	/* The initial state is the key XORed with "somepseudorandomlygeneratedbytes". */
+	uint64_t v[4] = { k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+			  k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL };
+	size_t whole = len - len % 8;
+
+	for (size_t i = 0; i < whole; i += 8)
+		sip_word(v, load_le64(p + i, 8), c);
+	/* The last word: the remaining bytes, and the length's low byte on top. */
+	sip_word(v, load_le64(p + whole, len % 8) | (uint64_t)(len & 0xff) << 56, c);
+	v[2] ^= 0xff;
+	for (int r = 0; r < d; r++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+void scan_pyc_source_hash(unsigned magic, int minor, const void *data, size_t len, uint8_t out[8])
+{
+	/* The key is the whole 4-byte magic: the version number and "\r\n". */
+	uint64_t key = (uint64_t)(magic & 0xffff) | (uint64_t)0x0a0d << 16;
+	bool v13 = minor >= 11;
+	uint64_t h = scan_siphash(v13 ? 1 : 2, v13 ? 3 : 4, key, 0, data, len);
+
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(h >> (8 * i));
 }

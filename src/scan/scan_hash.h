@@ -29,4 +29,18 @@ void scan_sha256_hex(const void *data, size_t len, char out[65]);
  */
 void scan_sha256_record(const void *data, size_t len, char out[52]);
 
+/*
+ * SipHash with `c` compression and `d` finalisation rounds, keys k0 and k1
+ * (Aumasson and Bernstein, "SipHash: a fast short-input PRF", 2012).
+ */
+uint64_t scan_siphash(int c, int d, uint64_t k0, uint64_t k1, const void *data, size_t len);
+
+/*
+ * The source hash a checked hash-based .pyc (PEP 552 flags 3) holds, as
+ * importlib.util.source_hash() computes it: SipHash keyed with the 4-byte
+ * magic number (little-endian, k1 = 0), 2-4 rounds before 3.11 and 1-3
+ * from 3.11 (CPython's _Py_KeyedHash), written little-endian into `out`.
+ */
+void scan_pyc_source_hash(unsigned magic, int minor, const void *data, size_t len, uint8_t out[8]);
+
 #endif

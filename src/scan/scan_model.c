@@ -76,6 +76,7 @@ static void free_finding(struct scan_finding *f)
 	free(f->text);
 	free(f->code);
 	buf_free(&f->extra);
+	buf_free(&f->module_digests);
 	buf_free(&f->reasons);
 	free(f->interps);
 	free(f->notes);

@@ -103,6 +103,13 @@ struct scan_finding {
 	bool blocked;       /* runs once an earlier start-breaking hook is removed: rated as if it ran */
 	bool raised;        /* an import line predicted to raise for some interpreter or pass */
 	enum scan_verdict floor; /* the lowest verdict allowed, set by a stage with more evidence */
+	enum scan_verdict module_verdict; /* the highest verdict of the modules it imports (benign: none) */
+	/*
+	 * "PATH SHA256\n" for each module it imports (and bytecode that runs
+	 * for one), once each: part of the fingerprint, so a rewritten module
+	 * behind an unchanged line is a change for --baseline.
+	 */
+	struct buf module_digests;
 	struct buf reasons; /* "; "-separated, each reason written once */
 	size_t *interps;    /* indices into ctx->interps that run it */
 	size_t ninterps, interps_cap;
@@ -182,6 +189,7 @@ struct scan_ctx {
 	struct strmap listings;        /* folder -> struct scan_dir *, "" entry when unlistable (scan_site.c) */
 	struct strmap pth_cache;       /* .pth path -> struct scan_pth_file * (scan_site.c) */
 	size_t ndepth_capped;          /* folders where --max-depth stopped the search (scan_discover.c) */
+	bool bounded_walk;             /* the shallow /usr/lib search: its depth stop is by design, not reported */
 	char *depth_capped_at;         /* the first of them (arena) */
 	struct buf depth_capped_list;  /* the first few, ", "-separated */
 	char **pythonpath;             /* PYTHONPATH folders found by the environment stage */

@@ -174,20 +174,45 @@ static void stats_json(const struct scan_ctx *ctx, struct buf *b)
 /* Bytes of one version shown (it is read from pyvenv.cfg, which anyone may write). */
 #define TABLE_VERSION_MAX 16
 
-/* A short list of versions for the table: "3.11.2, 3.12.1 (+3)". */
+/* Distinct versions shown in the interpreters column; the rest are counted. */
+#define TABLE_VERSIONS_SHOWN 3
+/* Interpreter paths named under a row (the column shows versions only). */
+#define TABLE_PATHS_SHOWN 4
+
+/* How many of the finding's interpreters, from index `from` on, have version `v`. */
+static size_t same_version(const struct scan_ctx *ctx, const struct scan_finding *f, size_t from,
+			   const char *v)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < f->ninterps; i++)
+		n += strcmp(ctx->interps[f->interps[i]].version, v) == 0;
+	return n;
+}
+
+/*
+ * A short list of distinct versions for the table, each with how many
+ * interpreters have it when more than one: "3.11.2 x3, 3.12.1 (+2)".
+ */
 static void versions_cell(const struct scan_ctx *ctx, const struct scan_finding *f, struct buf *b)
 {
-	size_t shown = f->ninterps < 3 ? f->ninterps : 3;
+	size_t shown = 0, covered = 0;
 
-	for (size_t i = 0; i < shown; i++) {
+	for (size_t i = 0; i < f->ninterps && shown < TABLE_VERSIONS_SHOWN; i++) {
 		const char *v = ctx->interps[f->interps[i]].version;
-		size_t len = strlen(v);
+		size_t len = strlen(v), count;
 
-		buf_puts(b, i ? ", " : "");
+		if (same_version(ctx, f, 0, v) != same_version(ctx, f, i, v))
+			continue; /* shown at its first interpreter */
+		count = same_version(ctx, f, i, v);
+		buf_puts(b, shown++ ? ", " : "");
 		scan_table_text(b, v, len > TABLE_VERSION_MAX ? TABLE_VERSION_MAX : len);
+		if (count > 1)
+			buf_printf(b, " x%zu", count);
+		covered += count;
 	}
-	if (f->ninterps > shown)
-		buf_printf(b, " (+%zu)", f->ninterps - shown);
+	if (f->ninterps > covered)
+		buf_printf(b, " (+%zu)", f->ninterps - covered);
 	if (f->ninterps == 0)
 		buf_puts(b, "-");
 	if (b->len > TABLE_VERSIONS_MAX) {
@@ -243,6 +268,25 @@ struct table_widths {
 	int kind, versions;
 };
 
+/* Prints the interpreters behind a row by path, so that equal versions are distinguished. */
+static void interpreter_paths(const struct scan_ctx *ctx, const struct scan_finding *f, FILE *out)
+{
+	struct buf line = BUF_INIT;
+	size_t shown = f->ninterps < TABLE_PATHS_SHOWN ? f->ninterps : TABLE_PATHS_SHOWN;
+
+	buf_puts(&line, "run by ");
+	for (size_t i = 0; i < shown; i++) {
+		const char *exe = ctx->interps[f->interps[i]].exe;
+
+		buf_puts(&line, i ? ", " : "");
+		scan_table_text(&line, exe, strlen(exe));
+	}
+	if (f->ninterps > shown)
+		buf_printf(&line, " and %zu more", f->ninterps - shown);
+	fprintf(out, "          %s\n", line.data);
+	buf_free(&line);
+}
+
 static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f,
 		      const struct table_widths *w, FILE *out)
 {
@@ -258,6 +302,8 @@ static void table_row(const struct scan_ctx *ctx, const struct scan_finding *f,
 		scan_table_text(&reasons, f->reasons.data, f->reasons.len);
 		fprintf(out, "          %s\n", reasons.data);
 	}
+	if (f->ninterps > 1)
+		interpreter_paths(ctx, f, out);
 	buf_free(&where);
 	buf_free(&versions);
 	buf_free(&reasons);

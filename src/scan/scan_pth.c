@@ -323,7 +323,7 @@ static size_t read_dotted(const char *s, size_t i, size_t len, size_t *first)
 }
 
 /* One "import a.b as c, d" statement from i; returns the index after it, or 0 when it is not one. */
-static size_t each_in_statement(const char *s, size_t i, size_t len,
+static size_t each_in_statement(const char *s, size_t i, size_t len, bool dotted,
 				bool (*fn)(const char *, size_t, void *), void *arg, bool *stop)
 {
 	i = skip_blanks(s, i, len);
@@ -336,7 +336,7 @@ static size_t each_in_statement(const char *s, size_t i, size_t len,
 		i = read_dotted(s, start, len, &first);
 		if (first == 0)
 			return 0;
-		if (!fn(s + start, first, arg)) {
+		if (!fn(s + start, dotted ? i - start : first, arg)) {
 			*stop = true;
 			return i;
 		}
@@ -355,14 +355,15 @@ static size_t each_in_statement(const char *s, size_t i, size_t len,
 	}
 }
 
-bool scan_pth_each_import(const char *text, size_t len,
-			  bool (*fn)(const char *name, size_t len, void *arg), void *arg)
+/* The statements of a line, each name given whole (`dotted`) or as its first part. */
+static bool each_import(const char *text, size_t len, bool dotted,
+			bool (*fn)(const char *name, size_t len, void *arg), void *arg)
 {
 	size_t i = 0;
 
 	while (i < len) {
 		bool stop = false;
-		size_t next = each_in_statement(text, i, len, fn, arg, &stop);
+		size_t next = each_in_statement(text, i, len, dotted, fn, arg, &stop);
 
 		if (stop)
 			return false;
@@ -371,6 +372,18 @@ bool scan_pth_each_import(const char *text, size_t len,
 		i = next + 1;
 	}
 	return true;
+}
+
+bool scan_pth_each_import(const char *text, size_t len,
+			  bool (*fn)(const char *name, size_t len, void *arg), void *arg)
+{
+	return each_import(text, len, false, fn, arg);
+}
+
+bool scan_pth_each_module(const char *text, size_t len,
+			  bool (*fn)(const char *name, size_t len, void *arg), void *arg)
+{
+	return each_import(text, len, true, fn, arg);
 }
 
 void scan_pth_path_text(const struct scan_pth_line *l, const struct scan_pth_rules *rules,

@@ -85,6 +85,10 @@ enum scan_line_effect scan_pth_effect(const char *text, size_t len);
 bool scan_pth_each_import(const char *text, size_t len,
 			  bool (*fn)(const char *name, size_t len, void *arg), void *arg);
 
+/* As scan_pth_each_import(), with each dotted name whole ("import a.b" gives a.b). */
+bool scan_pth_each_module(const char *text, size_t len,
+			  bool (*fn)(const char *name, size_t len, void *arg), void *arg);
+
 /* The path that a path line adds: the line right-stripped (stripped on 3.15). */
 void scan_pth_path_text(const struct scan_pth_line *l, const struct scan_pth_rules *rules,
 			const char **text, size_t *len);

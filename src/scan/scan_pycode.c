@@ -449,6 +449,68 @@ done:
 	buf_free(&name);
 }
 
+/*
+ * The module an import call at i names, when its name folds to a constant:
+ *   "sys" "." "modules" ("." "get" "(" | "[") STRING
+ *   ["importlib" "."] ("import_module" | "__import__") "(" STRING
+ * Sets *end to the token after the call.
+ */
+static bool name_like(const struct buf *val);
+
+static bool imported_value(struct lexer *lx, size_t i, struct buf *name, size_t *end)
+{
+	size_t open = i, j;
+	bool built = false;
+
+	if (is_name(lx, i, "sys") && is_op(lx, i + 1, '.') && is_name(lx, i + 2, "modules"))
+		open = is_op(lx, i + 3, '[') ? i + 3 : is_op(lx, i + 3, '.') && is_name(lx, i + 4, "get") ? i + 5 : i;
+	else if (is_name(lx, i, "importlib") && is_op(lx, i + 1, '.') && is_name(lx, i + 2, "import_module"))
+		open = i + 3;
+	else if (is_name(lx, i, "import_module") || is_name(lx, i, "__import__"))
+		open = i + 1;
+	if (open == i || !(is_op(lx, open, '(') || is_op(lx, open, '[')) ||
+	    !fold_expr(lx, open + 1, name, &j, &built, 0) || !name_like(name) ||
+	    !(is_op(lx, j, ')') || is_op(lx, j, ']') || is_op(lx, j, ','))) {
+		buf_clear(name);
+		return false;
+	}
+	*end = closing(lx, open) + 1;
+	return true;
+}
+
+/*
+ * Records a plain assignment of a name:
+ *   NAME "=" dotted (NEWLINE | ";" | end)   binds NAME to dotted
+ * so that after `m = os`, `m.system` reads as `os.system`. The head of
+ * dotted is read through the aliases already bound. A later rebinding of
+ * NAME to anything else is not seen: the alias is kept.
+ */
+static void bind_assignment(struct emitter *e, size_t i)
+{
+	struct lexer *lx = e->lx;
+	struct buf target = BUF_INIT;
+	const struct alias *a;
+	size_t end;
+
+	if (!is_op(lx, i + 1, '=') || is_op(lx, i + 2, '=') || i + 2 >= lx->n ||
+	    lx->v[i + 2].type != T_NAME)
+		return;
+	a = find_alias(e, lx->v[i + 2].text, lx->v[i + 2].len);
+	if (imported_value(lx, i + 2, &target, &end)) {
+		/* m = sys.modules.get('os'), m = __import__('os'): the module's name */
+	} else if (a != NULL) {
+		buf_puts(&target, a->target);
+		if (is_op(lx, i + 3, '.'))
+			buf_putc(&target, '.');
+		end = is_op(lx, i + 3, '.') ? dotted(lx, i + 4, &target) : i + 3;
+	} else {
+		end = dotted(lx, i + 2, &target);
+	}
+	if ((end >= lx->n || lx->v[end].type == T_NEWLINE || is_op(lx, end, ';')) && target.len > 0)
+		add_alias(e, &lx->v[i], target.data, target.len);
+	buf_free(&target);
+}
+
 /* Keeps a folded string's value in out->strings, ended by '\0'. */
 static void record_string(struct emitter *e, const struct buf *val, bool built)
 {
@@ -586,10 +648,16 @@ static size_t emit_name(struct emitter *e, size_t i)
 	if (is_name(lx, i, "sys") && is_op(lx, i + 1, '.') && is_name(lx, i + 2, "modules") &&
 	    is_op(lx, i + 3, '[') && emit_import_call(e, i + 2, &next))
 		return next;
+	/* sys.modules.get('os') */
+	if (is_name(lx, i, "sys") && is_op(lx, i + 1, '.') && is_name(lx, i + 2, "modules") &&
+	    is_op(lx, i + 3, '.') && is_name(lx, i + 4, "get") && emit_import_call(e, i + 4, &next))
+		return next;
+	if (!after_dot && statement_start(lx, i))
+		bind_assignment(e, i);
 	if ((is_name(lx, i, "from") || (is_name(lx, i, "import") && statement_start(lx, i))) && !after_dot)
 		bind_imports(e, i);
 	name_tricks(e, t, is_op(lx, i + 1, '('));
-	/* NOTE: only import bindings are followed; after `m = os`, `m.system` stays as written. */
+	/* NOTE: only imports and plain `m = os` assignments are followed, not other rebindings. */
 	a = after_dot ? NULL : find_alias(e, t->text, t->len);
 	if (a != NULL)
 		emit_text(e, a->target, strlen(a->target), true);

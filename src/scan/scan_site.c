@@ -21,7 +21,9 @@
 #include "scan_hash.h"
 #include "scan_owner.h"
 #include "scan_pth.h"
+#include "scan_pycode.h"
 #include "scan_verdict.h"
+#include "scan_zip.h"
 #include "util/xalloc.h"
 
 /* Folders that site.addsitedir() calls add within one start, nested or not (then reported). */
@@ -93,27 +95,38 @@ struct site_walk {
 	bool fatal;      /* a hook ended the start-up: nothing after it runs */
 	char *fatal_at;  /* the file of that hook (malloc()ed), for the modules it keeps from running */
 	bool hooked;     /* an executed line may have changed what imports find: predict no failure */
+	const char *hooked_by; /* the module that did, when it was not the line itself */
 	bool second_pass; /* reading a venv's site folders for the second time in this start */
 	size_t nadded;   /* folders processed for site.addsitedir() calls, up to SCAN_MAX_ADDSITEDIR */
 	const char *added_by; /* the .pth whose addsitedir() call is being followed, or NULL */
 	size_t nstd;     /* the first nstd sys.path entries are the standard library's */
 };
 
-void scan_syspath_add(struct scan_syspath *p, const char *dir)
+void scan_syspath_add_from(struct scan_syspath *p, const char *dir, const char *origin)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		if (strcmp(p->dirs[i], dir) == 0)
 			return;
 	}
 	p->dirs = xgrow(p->dirs, &p->cap, p->n + 1, sizeof(*p->dirs));
+	p->origins = xgrow(p->origins, &p->origins_cap, p->n + 1, sizeof(*p->origins));
+	p->origins[p->n] = origin ? xstrdup(origin) : NULL;
 	p->dirs[p->n++] = xstrdup(dir);
+}
+
+void scan_syspath_add(struct scan_syspath *p, const char *dir)
+{
+	scan_syspath_add_from(p, dir, NULL);
 }
 
 void scan_syspath_free(struct scan_syspath *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		free(p->dirs[i]);
+		free(p->origins[i]);
+	}
 	free(p->dirs);
+	free(p->origins);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -315,12 +328,12 @@ static bool check_import(const char *name, size_t len, void *arg)
 {
 	struct import_check *c = arg;
 
-	if (c->w->in->stdlib == NULL || c->w->hooked || non_ascii(name, len) ||
+	if (c->w->in->stdlib == NULL || non_ascii(name, len) ||
 	    scan_module_exists(c->w->ctx, &c->w->path, c->w->path.n, c->w->in->ver.major, name, len))
 		return true;
 	c->missing = name;
 	c->missing_len = len;
-	return false;
+	return c->w->hooked; /* an earlier hook may make it importable: taken to run */
 }
 
 /*
@@ -349,6 +362,8 @@ static bool changes_imports(const char *text, size_t len)
 /* Levels of imports followed from an executed line, and modules judged for one line. */
 #define SCAN_MAX_IMPORT_DEPTH 4
 #define SCAN_MAX_IMPORTED 64
+/* Parts of one dotted module name resolved (pkg.sub.mod): deeper parts are not followed. */
+#define SCAN_MAX_PACKAGE_DEPTH 16
 
 /* The modules one executed line imports, followed through the modules' own imports. */
 struct follow {
@@ -363,11 +378,153 @@ struct follow {
 
 static bool follow_one(const char *name, size_t len, void *arg);
 
+/* Bytes of one dotted module name built for `from X import a` (X.a). */
+#define SCAN_MAX_MODULE_NAME 512
+
 /*
- * Calls `fn` for the absolute imports of a module's source: `import a.b, c`
- * and `from a.b import x` statements at the start of a line (indented ones
- * too, since a function can run at import). Relative imports stay inside
- * the package and are not followed.
+ * `from X import a, b as c`: X, then X.a and X.b, since a name imported from
+ * a package can be a submodule that the import loads. `rest` is the text
+ * after `import`, up to the end of the line or a ';'.
+ */
+static void from_names(const char *mod, size_t mlen, const char *rest, const char *end,
+		       bool (*fn)(const char *, size_t, void *), void *arg)
+{
+	char name[SCAN_MAX_MODULE_NAME];
+	const char *p = rest;
+
+	fn(mod, mlen, arg);
+	while (p < end) {
+		const char *n, *ne;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '(' || *p == ','))
+			p++;
+		for (n = p; p < end && (*p == '_' || (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' &&
+					(*p | 0x20) <= 'z') || (unsigned char)*p >= 0x80); p++)
+			;
+		ne = p;
+		if (ne == n)
+			break;
+		if (mlen + 1 + (size_t)(ne - n) < sizeof(name)) {
+			size_t at = mlen;
+
+			memcpy(name, mod, mlen);
+			if (mod[mlen - 1] != '.') /* `from . import sub` gives ".sub" */
+				name[at++] = '.';
+			memcpy(name + at, n, (size_t)(ne - n));
+			fn(name, at + (size_t)(ne - n), arg);
+		}
+		while (p < end && *p != ',' && *p != ';')
+			p++; /* skips `as c` */
+		if (p < end && *p == ';')
+			break;
+	}
+}
+
+/* The end of a call's first argument at p: the ',' or ')' at depth 0 outside strings, or NULL. */
+static const char *argument_end(const char *p, const char *end)
+{
+	int depth = 0;
+	char quote = 0;
+
+	for (; p < end; p++) {
+		if (quote != 0 && *p == '\\' && p + 1 < end)
+			p++; /* an escaped character inside a string */
+		else if (quote != 0 && *p == quote)
+			quote = 0;
+		else if (quote == 0 && (*p == '\'' || *p == '"'))
+			quote = *p;
+		else if (quote == 0 && (*p == '(' || *p == '['))
+			depth++;
+		else if (quote == 0 && (*p == ')' || *p == ']') && depth-- == 0)
+			return p;
+		else if (quote == 0 && *p == ',' && depth == 0)
+			return p;
+		else if (quote == 0 && *p == '\n')
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * __import__(NAME) and import_module(NAME) where NAME is a string
+ * expression of literals only ('n02_' + 'stage2', chr(), ...): the value
+ * folded as scan_pycode.h folds it. A computed name is not followed; the
+ * verdict rules report it.
+ */
+static void dynamic_imports(const char *src, size_t len, bool (*fn)(const char *, size_t, void *),
+			    void *arg)
+{
+	static const char *const calls[] = { "__import__(", "import_module(" };
+
+	for (size_t k = 0; k < 2; k++) {
+		const char *p = src, *end = src + len;
+		size_t clen = strlen(calls[k]);
+
+		while ((p = memmem(p, (size_t)(end - p), calls[k], clen)) != NULL) {
+			const char *a = p + clen, *e = argument_end(a, end);
+			struct scan_pycode code;
+
+			p = a;
+			if (e == NULL || e == a)
+				continue;
+			scan_pycode_read(a, (size_t)(e - a), &code);
+			if (strcmp(code.skeleton.data, "\"\"") == 0 && code.strings.len > 1 &&
+			    strlen(code.strings.data) + 1 == code.strings.len)
+				fn(code.strings.data, code.strings.len - 1, arg);
+			scan_pycode_free(&code);
+		}
+	}
+}
+
+/* The first part of a dotted name (`a` of a.b.c). */
+static size_t first_part(const char *name, size_t len)
+{
+	const char *dot = memchr(name, '.', len);
+
+	return dot ? (size_t)(dot - name) : len;
+}
+
+/*
+ * `from X import a, b` at p (after the blanks): X, and X.a, X.b when
+ * `whole` (a name imported from a package can be a submodule). Otherwise
+ * only X's first part, and nothing for a relative X.
+ */
+static void from_statement(const char *p, const char *e, bool whole,
+			   bool (*fn)(const char *, size_t, void *), void *arg)
+{
+	const char *n = p + 5, *ne, *rest;
+
+	while (n < e && (*n == ' ' || *n == '\t'))
+		n++;
+	for (ne = n; ne < e && *ne != ' ' && *ne != '\t' && *ne != ';'; ne++)
+		;
+	if (ne == n)
+		return;
+	if (!whole) {
+		if (*n != '.')
+			fn(n, first_part(n, (size_t)(ne - n)), arg);
+		return;
+	}
+	rest = ne;
+	while (rest < e && (*rest == ' ' || *rest == '\t'))
+		rest++;
+	if (e - rest > 7 && memcmp(rest, "import", 6) == 0)
+		from_names(n, (size_t)(ne - n), rest + 6, e, fn, arg);
+	else
+		fn(n, (size_t)(ne - n), arg);
+}
+
+/*
+ * Calls `fn` for the imports of a module's source. Statements at the start
+ * of a line run when the module is imported: `import a.b` gives a.b, and
+ * `from X import y` gives X and X.y (a submodule when X is a package);
+ * relative names keep their dots (`from . import sub` gives "." and
+ * ".sub") for follow_one() to resolve from the importing module's folder;
+ * __import__() and import_module() of a constant name count too.
+ * Indented statements (in a function or a branch) give only the first part
+ * of an absolute name. Following every submodule that a function might
+ * import would judge most of a large package: setuptools' own hook imports
+ * setuptools only inside functions.
  */
 static void module_imports(const char *src, size_t len, bool (*fn)(const char *, size_t, void *),
 			   void *arg)
@@ -376,21 +533,21 @@ static void module_imports(const char *src, size_t len, bool (*fn)(const char *,
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
+		const char *e = nl ? nl : end, *start = p;
+		bool top;
 
 		while (p < e && (*p == ' ' || *p == '\t'))
 			p++;
+		top = p == start;
 		if (e - p > 7 && memcmp(p, "import", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
-			scan_pth_each_import(p, (size_t)(e - p), fn, arg);
+			if (top)
+				scan_pth_each_module(p, (size_t)(e - p), fn, arg);
+			else
+				scan_pth_each_import(p, (size_t)(e - p), fn, arg);
 		} else if (e - p > 5 && memcmp(p, "from", 4) == 0 && (p[4] == ' ' || p[4] == '\t')) {
-			const char *n = p + 5, *ne;
-
-			while (n < e && (*n == ' ' || *n == '\t'))
-				n++;
-			for (ne = n; ne < e && *ne != ' ' && *ne != '\t' && *ne != ';'; ne++)
-				;
-			if (ne > n && *n != '.')
-				fn(n, (size_t)(ne - n), arg);
+			from_statement(p, e, top, fn, arg);
+		} else if (top) {
+			dynamic_imports(p, (size_t)(e - p), fn, arg);
 		}
 		p = nl ? nl + 1 : end;
 	}
@@ -418,19 +575,108 @@ static bool module_code(const char *module, const struct scan_file *file, struct
 	return binary;
 }
 
-/*
- * Judges one module an executed line imports, found outside the standard
- * library, with the verdict rules: its path and reasons join the line's
- * finding, and a primitive in it raises the line's verdict. Its own
- * imports are followed in turn, to SCAN_MAX_IMPORT_DEPTH levels.
- */
-static void judge_module(struct follow *c, const char *name, const char *module)
+/* Adds "PATH SHA256" of a module a finding imports to its fingerprint input, once. */
+static void note_digest(struct scan_finding *f, const char *path, const char *data, size_t len)
+{
+	char hex[65];
+	struct buf entry = BUF_INIT;
+
+	scan_sha256_hex(data, len, hex);
+	buf_printf(&entry, "%s %s\n", path, hex);
+	if (f->module_digests.len == 0 ||
+	    memmem(f->module_digests.data, f->module_digests.len, entry.data, entry.len) == NULL)
+		buf_append(&f->module_digests, entry.data, entry.len);
+	buf_free(&entry);
+}
+
+/* Judges one piece of a module's code; returns its verdict, reasons into `reasons`. */
+static enum scan_verdict judge_code(const char *code, size_t len, bool binary, struct buf *reasons)
 {
 	struct scan_verdict_input in = { 0 };
+
+	in.binary = binary;
+	in.code = code;
+	in.len = len;
+	in.executes = in.runs = true;
+	return scan_verdict_for(&in, reasons);
+}
+
+/*
+ * Judges the __pycache__ bytecode that runs in place of a module's source,
+ * because a header that matches the source proves nothing about the code
+ * inside. Returns its verdict (SCAN_BENIGN when it cannot be read).
+ */
+static enum scan_verdict judge_cached(struct follow *c, const char *cached)
+{
+	struct buf code = BUF_INIT, reasons = BUF_INIT;
+	struct scan_file file;
+	enum scan_verdict v = SCAN_BENIGN;
+
+	if (scan_fs_read(&c->w->ctx->fs, cached, &file) != SCAN_READ_OK) {
+		scan_finding_reason(c->f, "a module it imports is loaded through %s, which cannot be read",
+				    cached);
+		return v;
+	}
+	note_digest(c->f, cached, file.data, file.size);
+	scan_pyc_strings(file.data, file.size, &code);
+	v = judge_code(code.data, code.len, true, &reasons);
+	scan_finding_reason(c->f, "a module it imports is loaded through its cached bytecode %s (the "
+			    "header matches the source, or it is hash-based): %s", cached,
+			    reasons.data ? reasons.data : "");
+	buf_free(&reasons);
+	buf_free(&code);
+	scan_file_free(&file);
+	return v;
+}
+
+/*
+ * A followed module that writes sys.path, sys.meta_path or sys.path_hooks
+ * (or adds a site folder) can make a later import line find a module that
+ * no folder shows: later lines of the same start are then taken to run.
+ */
+static void note_import_hooks(struct follow *c, const char *module, const struct scan_file *file)
+{
+	if (c->w->hooked || !changes_imports(file->data, file->size))
+		return;
+	c->w->hooked = true;
+	c->w->hooked_by = scan_strdup(c->w->ctx, module);
+}
+
+/* Follows a judged module's own imports, up to SCAN_MAX_IMPORT_DEPTH levels. */
+static void follow_module(struct follow *c, const char *module, const struct scan_file *file)
+{
+	if (c->depth < SCAN_MAX_IMPORT_DEPTH) {
+		const char *outer = c->via;
+
+		c->depth++;
+		c->via = module;
+		module_imports(file->data, file->size, follow_one, c);
+		c->via = outer;
+		c->depth--;
+	} else {
+		size_t n = 0;
+
+		module_imports(file->data, file->size, count_import, &n);
+		if (n > 0)
+			scan_finding_reason(c->f, "the imports of %s are not followed: %d levels of imports is "
+					    "the cap", module, SCAN_MAX_IMPORT_DEPTH);
+	}
+}
+
+/*
+ * Judges one module that a hook imports, found outside the standard
+ * library, with the verdict rules. Its path and reasons join the hook's
+ * finding. A primitive in it, or in the cached bytecode that runs instead
+ * (`cached` when not NULL), raises the hook's verdict. Its own imports are
+ * followed in turn.
+ */
+static void judge_module(struct follow *c, const char *name, const char *module, const char *cached)
+{
 	struct buf code = BUF_INIT, reasons = BUF_INIT, via = BUF_INIT;
 	struct scan_file file;
 	enum scan_read_status status = scan_fs_read(&c->w->ctx->fs, module, &file);
-	enum scan_verdict v;
+	enum scan_verdict v, vc;
+	bool binary;
 
 	if (c->via != NULL)
 		buf_printf(&via, " (imported by %s)", c->via);
@@ -440,33 +686,23 @@ static void judge_module(struct follow *c, const char *name, const char *module)
 		buf_free(&via);
 		return;
 	}
-	in.binary = module_code(module, &file, &code);
-	in.code = code.data;
-	in.len = code.len;
-	in.executes = in.runs = true;
-	v = scan_verdict_for(&in, &reasons);
+	note_digest(c->f, module, file.data, file.size);
+	binary = module_code(module, &file, &code);
+	v = judge_code(code.data, code.len, binary, &reasons);
 	scan_finding_reason(c->f, "imports %s from %s%s: %s", name, module, via.len ? via.data : "",
 			    reasons.data ? reasons.data : "");
+	vc = cached != NULL ? judge_cached(c, cached) : SCAN_BENIGN;
+	v = vc > v ? vc : v;
+	if (c->f->module_verdict < v)
+		c->f->module_verdict = v;
 	if (v > SCAN_LOW) {
 		c->f->module_suspect = true;
 		if (c->f->floor < v)
 			c->f->floor = v;
 	}
-	if (!in.binary && c->depth < SCAN_MAX_IMPORT_DEPTH) {
-		const char *outer = c->via;
-
-		c->depth++;
-		c->via = module;
-		module_imports(file.data, file.size, follow_one, c);
-		c->via = outer;
-		c->depth--;
-	} else if (!in.binary) {
-		size_t n = 0;
-
-		module_imports(file.data, file.size, count_import, &n);
-		if (n > 0)
-			scan_finding_reason(c->f, "the imports of %s are not followed: %d levels of imports is "
-					    "the cap", module, SCAN_MAX_IMPORT_DEPTH);
+	if (!binary) {
+		note_import_hooks(c, module, &file);
+		follow_module(c, module, &file);
 	}
 	buf_free(&via);
 	buf_free(&reasons);
@@ -524,56 +760,127 @@ static void check_distutils_hack(struct scan_ctx *ctx, struct scan_finding *f, c
 	free(site);
 }
 
-/* One imported name: resolved as the interpreter would at that point of the start-up. */
+/* Judges a resolved module once per line, within SCAN_MAX_IMPORTED. */
+static void judge_once(struct follow *c, const char *name, const char *module, const char *cached)
+{
+	if (strmap_get(&c->seen, module, strlen(module)) != NULL)
+		return;
+	*strmap_upsert(&c->seen, module, strlen(module)) = c;
+	if (c->njudged++ >= SCAN_MAX_IMPORTED) {
+		if (!c->capped)
+			scan_finding_reason(c->f, "imports more than %d modules outside the standard "
+					    "library: the rest are not judged", SCAN_MAX_IMPORTED);
+		c->capped = true;
+		return;
+	}
+	if (c->depth == 1 && strcmp(name, "_distutils_hack") == 0)
+		check_distutils_hack(c->w->ctx, c->f, module);
+	judge_module(c, name, module, cached);
+}
+
+/* True when a module file is a package's __init__, whose folder contains its submodules. */
+static bool package_init(const char *module)
+{
+	return strncmp(scan_path_base(module), "__init__.", 9) == 0;
+}
+
+/*
+ * The folder a relative name (`.sub`, `..pkg.sub`) starts from: the
+ * importing module's folder, one level up per extra dot. NULL outside a
+ * followed module. Sets *skip to the number of dots.
+ */
+static char *relative_base(const struct follow *c, const char *name, size_t len, size_t *skip)
+{
+	char *dir;
+	size_t i;
+
+	if (c->via == NULL)
+		return NULL;
+	dir = scan_path_dir(c->via);
+	for (i = 1; i < len && name[i] == '.'; i++) {
+		char *up = scan_path_dir(dir);
+
+		free(dir);
+		dir = up;
+	}
+	*skip = i;
+	return dir;
+}
+
+/*
+ * Resolves one imported name as the interpreter would at that point of the
+ * start-up. The top-level module is searched on sys.path, then each further
+ * part (`import pkg.sub`) in the folder of the package before it. Every part
+ * is judged, because importing pkg.sub runs pkg/__init__ and then pkg/sub.
+ */
 static bool follow_one(const char *name, size_t len, void *arg)
 {
 	struct follow *c = arg;
-	const char *dot = memchr(name, '.', len);
-	char *top = xstrndup(name, dot ? (size_t)(dot - name) : len);
-	size_t at = 0;
-	char *module = scan_module_resolve(c->w->ctx, c->w->interp, &c->w->path, top, &at);
+	size_t i = 0, parts = 0;
+	char *dir = NULL;   /* the package folder of the next part; NULL: search sys.path */
+	bool std = false;
 
-	/* The interpreter's own standard library is not judged: it defines every primitive. */
-	if (module != NULL && at >= c->w->nstd && strmap_get(&c->seen, module, strlen(module)) == NULL) {
-		*strmap_upsert(&c->seen, module, strlen(module)) = c;
-		if (c->njudged++ >= SCAN_MAX_IMPORTED) {
-			if (!c->capped)
-				scan_finding_reason(c->f, "imports more than %d modules outside the standard "
-						    "library: the rest are not judged", SCAN_MAX_IMPORTED);
-			c->capped = true;
-		} else {
-			if (c->depth == 1 && strcmp(top, "_distutils_hack") == 0)
-				check_distutils_hack(c->w->ctx, c->f, module);
-			judge_module(c, top, module);
+	if (len > 0 && name[0] == '.' && (dir = relative_base(c, name, len, &i)) == NULL)
+		return true;
+	while (i < len && parts++ < SCAN_MAX_PACKAGE_DEPTH) {
+		const char *dot = memchr(name + i, '.', len - i);
+		size_t n = dot ? (size_t)(dot - name - i) : len - i;
+		char *part = xstrndup(name + i, n), *cached = NULL, *module = NULL, *dotted;
+		size_t at = 0;
+
+		if (n > 0 && dir == NULL) {
+			module = scan_module_resolve(c->w->ctx, c->w->interp, &c->w->path, part, &at, &cached);
+			/* The interpreter's own standard library is not judged: it defines every primitive. */
+			std = module != NULL && at < c->w->nstd;
+		} else if (n > 0) {
+			module = scan_module_in_dir(c->w->ctx, c->w->interp, dir, part, &cached);
 		}
+		free(part);
+		free(dir);
+		dir = NULL;
+		dotted = xstrndup(name, i + n);
+		if (module != NULL && !std)
+			judge_once(c, dotted, module, cached);
+		if (module != NULL && package_init(module))
+			dir = scan_path_dir(module);
+		free(dotted);
+		free(cached);
+		free(module);
+		if (dir == NULL)
+			break;
+		i += n + 1;
 	}
-	free(module);
-	free(top);
+	free(dir);
 	return true;
 }
 
 /*
- * Follows the modules an executed line names, one level: `import a, b`
- * statements and __import__('name') calls (setuptools' line uses the latter).
+ * Follows the modules an executed line names: `import a.b, c` statements
+ * and __import__('name') or import_module('name') calls with a constant
+ * name (setuptools' line uses __import__).
  */
 static void follow_imports(struct site_walk *w, struct scan_finding *f, const char *text, size_t len)
 {
 	struct follow c = { .w = w, .f = f, .depth = 1 };
-	const char *p = text, *end = text + len;
 
 	strmap_init(&c.seen);
+	scan_pth_each_module(text, len, follow_one, &c);
+	dynamic_imports(text, len, follow_one, &c);
+	strmap_free(&c.seen);
+}
 
-	scan_pth_each_import(text, len, follow_one, &c);
-	while ((p = memmem(p, (size_t)(end - p), "__import__(", 11)) != NULL) {
-		const char *q = p + 11, *e;
+void scan_site_follow_module(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
+			     size_t nstd, struct scan_finding *f)
+{
+	struct site_walk w = { .ctx = ctx, .interp = interp, .in = &ctx->interps[interp],
+			       .path = *path, .nstd = nstd };
+	struct follow c = { .w = &w, .f = f, .depth = 1, .via = f->path };
+	size_t plen = strlen(f->path);
 
-		p = q;
-		if (q >= end || (*q != '\'' && *q != '"'))
-			continue;
-		e = memchr(q + 1, *q, (size_t)(end - q - 1));
-		if (e != NULL && e > q + 1)
-			follow_one(q + 1, (size_t)(e - q - 1), &c);
-	}
+	if (f->code == NULL || plen < 3 || strcmp(f->path + plen - 3, ".py") != 0)
+		return; /* bytecode and extension modules: their imports are not read */
+	strmap_init(&c.seen);
+	module_imports(f->code, f->code_len, follow_one, &c);
 	strmap_free(&c.seen);
 }
 
@@ -687,6 +994,12 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 				    "for %s: it raises, and the lines after it in this file do not run%s "
 				    "(before 3.15)", (int)check.missing_len, check.missing, w->in->version,
 				    in_venv ? " on that pass" : "");
+	} else if (check.missing != NULL) {
+		scan_finding_reason(f, "imports '%.*s', which no folder on sys.path shows, but %s earlier "
+				    "in this start can change what imports find (sys.path, sys.meta_path, "
+				    "sys.path_hooks): rated as if it ran, with the lines after it",
+				    (int)check.missing_len, check.missing,
+				    w->hooked_by ? w->hooked_by : "a hook");
 	} else if (w->second_pass && f->raised) {
 		scan_finding_reason(f, "on the second pass over the virtual environment's site folders "
 				    "the import succeeds (a folder added since holds it): the lines after "
@@ -695,8 +1008,10 @@ static void run_import_line(struct site_walk *w, struct scan_finding *f,
 	if (!judged)
 		follow_imports(w, f, l->text, l->len);
 	follow_addsitedir(w, f, l->text, l->len);
-	if (changes_imports(l->text, l->len))
+	if (changes_imports(l->text, l->len) && !w->hooked) {
 		w->hooked = true;
+		w->hooked_by = scan_printf(w->ctx, "%s:%zu", f->path, (size_t)l->line);
+	}
 }
 
 /* Lexical os.path.abspath(os.path.join(site, text)). */
@@ -733,6 +1048,39 @@ static char *make_path(const char *site, const char *text, size_t len)
 	return buf_detach(&out);
 }
 
+/*
+ * A path line that adds a file: zipimport reads it as a zip archive, whose
+ * modules (sitecustomize among them) import from there. The customize stage
+ * reads the members; an archive scan cannot read is a place it cannot see
+ * into, so the line is at least high.
+ */
+static void zip_on_path(struct scan_ctx *ctx, struct scan_finding *f, const char *zip)
+{
+	struct scan_file file;
+	struct scan_zip z;
+	enum scan_read_status status = scan_fs_read(&ctx->fs, zip, &file);
+	const char *why = status == SCAN_READ_OK ? scan_zip_open(&z, file.data, file.size)
+						 : scan_read_status_text(status, file.err);
+
+	if (why != NULL) {
+		if (f->floor < SCAN_HIGH)
+			f->floor = SCAN_HIGH;
+		scan_finding_reason(f, "adds the file %s, which zipimport reads as a zip archive, but scan "
+				    "cannot read it (%s): an unreadable archive on the start-up path", zip, why);
+	} else {
+		scan_finding_reason(f, "adds the zip archive %s (%zu members): its modules import from "
+				    "there, and its sitecustomize and usercustomize are judged", zip, z.n);
+		if (z.truncated)
+			scan_finding_reason(f, "the archive lists more than %d members: the rest are not "
+					    "searched", SCAN_ZIP_MAX_MEMBERS);
+	}
+	if (status == SCAN_READ_OK) {
+		if (why == NULL)
+			scan_zip_free(&z);
+		scan_file_free(&file);
+	}
+}
+
 /* A path line: the folder (or file) it adds to sys.path when it exists. */
 static void path_line(struct site_walk *w, struct scan_finding *f, const char *site,
 		      const struct scan_pth_line *l, bool *stopped)
@@ -754,7 +1102,9 @@ static void path_line(struct site_walk *w, struct scan_finding *f, const char *s
 	target = make_path(site, text, len);
 	if (scan_fs_stat(&w->ctx->fs, target, &st) == 0) {
 		scan_finding_add_interp(f, w->interp);
-		scan_syspath_add(&w->path, target);
+		scan_syspath_add_from(&w->path, target, scan_printf(w->ctx, "%s:%zu", f->path, (size_t)l->line));
+		if (S_ISREG(st.st_mode))
+			zip_on_path(w->ctx, f, target);
 		if (S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
 			scan_finding_reason(f, "adds %s, which every user can write to", target);
 		else if (st.st_uid != 0 && st.st_uid != f->st.st_uid)
@@ -1144,7 +1494,7 @@ static void run_walk(struct scan_ctx *ctx, size_t i, const char *user_site)
 	 */
 	for (size_t s = 0; w.fatal && s < nsites; s++)
 		scan_syspath_add(&w.path, sites[s]);
-	scan_customize(ctx, i, &w.path, in->user_site, w.fatal_at);
+	scan_customize(ctx, i, &w.path, w.nstd, in->user_site, w.fatal_at);
 	free(w.fatal_at);
 	free(sites);
 	scan_syspath_free(&w.path);

@@ -15,10 +15,13 @@
 /* The start-up search path of one interpreter, in order. */
 struct scan_syspath {
 	char **dirs;   /* malloc()ed inner paths */
-	size_t n, cap;
+	char **origins; /* per entry: the .pth line that added it ("FILE:LINE", malloc()ed), or NULL */
+	size_t n, cap, origins_cap;
 };
 
 void scan_syspath_add(struct scan_syspath *p, const char *dir);
+/* As scan_syspath_add(), naming the .pth line that adds the folder. */
+void scan_syspath_add_from(struct scan_syspath *p, const char *dir, const char *origin);
 void scan_syspath_free(struct scan_syspath *p);
 
 /* Cached, sorted listing of a folder (symlinks followed inside the root); NULL when unlistable. */
@@ -34,6 +37,15 @@ bool scan_listing_has(const struct scan_dir *d, const char *name, unsigned char 
  */
 bool scan_module_exists(struct scan_ctx *ctx, const struct scan_syspath *p, size_t upto,
 			int major, const char *name, size_t len);
+
+/*
+ * Follows the imports of a customize module that interpreter `interp` runs
+ * (finding `f`, whose `code` is the source) as an executed .pth line's are
+ * followed: each module found on `path` outside its first `nstd` folders
+ * (the standard library) is judged, and a primitive in one raises `f`.
+ */
+void scan_site_follow_module(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
+			     size_t nstd, struct scan_finding *f);
 
 /* Runs the .pth stage and then the customize stage for every interpreter. */
 void scan_sites(struct scan_ctx *ctx);

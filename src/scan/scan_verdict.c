@@ -3,6 +3,7 @@
  */
 #include "scan_verdict.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,6 +87,28 @@ static const struct primitive primitives[] = {
 	{ "rot_13", SCAN_IND_DECODE, "rot_13", false },
 	{ "__import__(", SCAN_IND_DYNIMPORT, "__import__()", false },
 	{ "import_module", SCAN_IND_DYNIMPORT, "importlib.import_module", false },
+	/* The os module under its C name, and standard-library calls that run code they are given. */
+	{ "posix.system", SCAN_IND_PROCESS, "posix.system", false },
+	{ "posix.popen", SCAN_IND_PROCESS, "posix.popen", false },
+	{ "posix.exec", SCAN_IND_PROCESS, "posix.exec*", true },
+	{ "posix.fork", SCAN_IND_PROCESS, "posix.fork*", true },
+	{ "timeit.timeit", SCAN_IND_EXEC, "timeit.timeit (runs a statement)", false },
+	{ "timeit.repeat", SCAN_IND_EXEC, "timeit.repeat (runs a statement)", false },
+	{ "timeit.Timer", SCAN_IND_EXEC, "timeit.Timer (runs a statement)", false },
+	{ "cProfile.run", SCAN_IND_EXEC, "cProfile.run* (runs a statement)", true },
+	{ "profile.run", SCAN_IND_EXEC, "profile.run* (runs a statement)", true },
+	{ "pipepager", SCAN_IND_PROCESS, "pydoc.pipepager (starts a shell command)", false },
+	{ "distutils.spawn", SCAN_IND_PROCESS, "distutils.spawn", false },
+	{ "imp.load_", SCAN_IND_EXEC, "imp.load_* (loads a file as a module)", true },
+	/* Loading a file by path counts only with the call that runs it: see pair_loaders(). */
+	{ "SourceFileLoader", SCAN_IND_EXEC, "SourceFileLoader with exec_module or load_module", false },
+	{ "SourcelessFileLoader", SCAN_IND_EXEC, "SourcelessFileLoader with exec_module or load_module", false },
+	{ "spec_from_file_location", SCAN_IND_EXEC, "spec_from_file_location with exec_module", false },
+	{ "exec_module", 0, "exec_module", false },
+	{ "load_module", 0, "load_module", false },
+	/* The skeleton drops the blank before '*'. */
+	{ "from os import*", SCAN_IND_PROCESS, "from os import * (binds system, popen, exec*)", false },
+	{ "from posix import*", SCAN_IND_PROCESS, "from posix import * (binds system, popen, exec*)", false },
 };
 
 /*
@@ -129,7 +152,9 @@ static const struct primitive string_names[] = {
 #define NSTRING_NAMES (sizeof(string_names) / sizeof(string_names[0]))
 
 /* Each table's hits are bits of a uint64_t (struct code_facts). */
-_Static_assert(NPRIMITIVES <= 64, "primitives[] has more entries than code_facts.prims has bits");
+/* Words of 64 bits for the primitives[] hits. */
+#define PRIM_WORDS ((NPRIMITIVES + 63) / 64)
+_Static_assert(PRIM_WORDS <= 2, "primitives[] has more entries than code_facts.prims has bits");
 _Static_assert(NSTRING_NAMES <= 64, "string_names[] has more entries than code_facts.named has bits");
 
 /* Levels of exec()'d strings and f-string fields analysed as code below the top. */
@@ -146,7 +171,7 @@ _Static_assert(NSTRING_NAMES <= 64, "string_names[] has more entries than code_f
 /* The facts the rules found in one piece of code. */
 struct code_facts {
 	unsigned ind;
-	uint64_t prims;   /* bit k: primitives[k] was seen */
+	uint64_t prims[PRIM_WORDS]; /* bit k % 64 of word k / 64: primitives[k] was seen */
 	uint64_t named;   /* bit k: string_names[k] was spelled in a string */
 	unsigned tricks;  /* enum scan_trick bits */
 	bool plain_import;
@@ -330,6 +355,73 @@ static uint64_t named_in_strings(const struct buf *strings)
 	return hits;
 }
 
+/* Matches primitives[] (more than 64 entries) 64 at a time; ORs the hits into `hits`. */
+static void match_primitives(const char *code, size_t len, bool methods_apart, uint64_t *hits)
+{
+	for (size_t w = 0; w < PRIM_WORDS; w++) {
+		size_t n = NPRIMITIVES - 64 * w < 64 ? NPRIMITIVES - 64 * w : 64;
+
+		hits[w] |= match_table(code, len, primitives + 64 * w, n, methods_apart);
+	}
+}
+
+static bool hit(const uint64_t *hits, size_t k)
+{
+	return (hits[k / 64] >> (k % 64)) & 1;
+}
+
+static bool primitive_seen(const struct code_facts *f, size_t k)
+{
+	return hit(f->prims, k);
+}
+
+static size_t primitive_index(const char *token)
+{
+	size_t k = 0;
+
+	while (k < NPRIMITIVES && strcmp(primitives[k].token, token) != 0)
+		k++;
+	return k;
+}
+
+/*
+ * A loader made for a file (spec_from_file_location, SourceFileLoader) runs
+ * that file only through exec_module() or load_module(). setuptools'
+ * editable finders make specs and never run them, so a loader alone does
+ * not count. Returns the indicators of every primitive kept.
+ */
+static unsigned pair_loaders(uint64_t *hits)
+{
+	static const char *const loaders[] = { "SourceFileLoader", "SourcelessFileLoader",
+					       "spec_from_file_location" };
+	bool runs = hit(hits, primitive_index("exec_module")) || hit(hits, primitive_index("load_module"));
+	unsigned ind = 0;
+
+	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]) && !runs; i++) {
+		size_t k = primitive_index(loaders[i]);
+
+		hits[k / 64] &= ~((uint64_t)1 << (k % 64));
+	}
+	for (size_t k = 0; k < NPRIMITIVES; k++) {
+		if (hit(hits, k))
+			ind |= primitives[k].indicator;
+	}
+	return ind;
+}
+
+/* The primitives in one piece of code: their indicators, and their bits ORed into f->prims. */
+static unsigned primitives_in(const char *code, size_t len, bool methods_apart, struct code_facts *f)
+{
+	uint64_t hits[PRIM_WORDS] = { 0 };
+	unsigned ind;
+
+	match_primitives(code, len, methods_apart, hits);
+	ind = pair_loaders(hits);
+	for (size_t w = 0; w < PRIM_WORDS; w++)
+		f->prims[w] |= hits[w];
+	return ind;
+}
+
 static void analyse(const char *code, size_t len, int depth, struct code_facts *f);
 
 /* The strings that run as code: f-string fields, and every literal when this code calls exec. */
@@ -354,16 +446,15 @@ static void analyse_nested(const struct scan_pycode *pc, int depth, bool calls_e
 static void analyse(const char *code, size_t len, int depth, struct code_facts *f)
 {
 	struct scan_pycode pc;
-	uint64_t prims, named;
+	uint64_t named;
 	unsigned ind;
 
 	scan_pycode_read(code, len, &pc);
-	prims = match_table(pc.skeleton.data, pc.skeleton.len, primitives, NPRIMITIVES, true);
+	ind = primitives_in(pc.skeleton.data, pc.skeleton.len, true, f);
 	named = named_in_strings(&pc.strings);
-	ind = indicators_of(prims, primitives, NPRIMITIVES) | indicators_of(named, string_names, NSTRING_NAMES);
+	ind |= indicators_of(named, string_names, NSTRING_NAMES);
 	if (bare_exec(pc.skeleton.data, pc.skeleton.len))
 		ind |= SCAN_IND_EXEC;
-	f->prims |= prims;
 	f->named |= named;
 	f->ind |= ind;
 	f->tricks |= pc.tricks;
@@ -376,8 +467,7 @@ static void analyse(const char *code, size_t len, int depth, struct code_facts *
 /* Bytecode strings: names and constants one a line, matched as written. */
 static void analyse_raw(const char *code, size_t len, struct code_facts *f)
 {
-	f->prims = match_table(code, len, primitives, NPRIMITIVES, false);
-	f->ind = indicators_of(f->prims, primitives, NPRIMITIVES);
+	f->ind = primitives_in(code, len, false, f);
 }
 
 static void facts_of(const char *code, size_t len, bool binary, struct code_facts *f)
@@ -423,7 +513,7 @@ static void name_primitives(const struct code_facts *f, unsigned indicator, stru
 	const char *sep = "";
 
 	for (size_t k = 0; k < NPRIMITIVES; k++) {
-		if ((primitives[k].indicator & indicator) && (f->prims & ((uint64_t)1 << k))) {
+		if ((primitives[k].indicator & indicator) && primitive_seen(f, k)) {
 			buf_printf(out, "%s%s", sep, primitives[k].what);
 			sep = ", ";
 		}
@@ -544,6 +634,57 @@ static enum scan_verdict place_verdict(const struct scan_verdict_input *in, enum
 	return v;
 }
 
+/* The encoding name after `coding[:=]` in one comment line, or false (PEP 263's pattern). */
+static bool line_cookie(const char *p, const char *e, char *name, size_t cap)
+{
+	const char *hash = memchr(p, '#', (size_t)(e - p));
+	const char *c;
+	size_t n = 0;
+
+	for (const char *q = p; hash != NULL && q < hash; q++) {
+		if (*q != ' ' && *q != '\t' && *q != '\f')
+			return false; /* code before the comment: not a cookie line */
+	}
+	if (hash == NULL || (c = memmem(hash, (size_t)(e - hash), "coding", 6)) == NULL)
+		return false;
+	c += 6;
+	if (c >= e || (*c != ':' && *c != '='))
+		return false;
+	for (c++; c < e && (*c == ' ' || *c == '\t'); c++)
+		;
+	while (c < e && n + 1 < cap && (isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.'))
+		name[n++] = (char)tolower((unsigned char)*c++);
+	name[n] = '\0';
+	return n > 0;
+}
+
+/*
+ * True when a PEP 263 coding cookie (first or second line) names anything
+ * but UTF-8 or ASCII. The interpreter decodes the module with it, so the
+ * code that runs is not the text a reader sees: UTF-7 hides letters in
+ * +...- runs.
+ */
+static bool foreign_coding(const char *code, size_t len, char *name, size_t cap)
+{
+	static const char *const plain[] = { "utf-8", "utf8", "utf_8", "utf-8-sig", "ascii", "us-ascii" };
+	const char *p = code, *end = code + len;
+
+	for (int line = 0; line < 2 && p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		if (line_cookie(p, e, name, cap)) {
+			for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+				if (strcmp(name, plain[i]) == 0)
+					return false;
+			}
+			return true;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
 enum scan_verdict scan_verdict_for(const struct scan_verdict_input *in, struct buf *r)
 {
 	enum scan_verdict v = in->executes ? SCAN_LOW : SCAN_INFO;
@@ -555,6 +696,15 @@ enum scan_verdict scan_verdict_for(const struct scan_verdict_input *in, struct b
 		if (f.ind == 0 && v == SCAN_LOW)
 			reason(r, in->binary ? "compiled code: no execution primitive in its strings"
 					     : "runs code; no execution primitive or decoding stage seen");
+	}
+	if (in->code != NULL && in->executes && !in->binary && !in->pth_line) {
+		char coding[64];
+
+		if (foreign_coding(in->code, in->len, coding, sizeof(coding))) {
+			buf_printf(r, "%sdeclares the source encoding '%s' (a coding comment): the code "
+				   "that runs is not the text shown", r->len ? "; " : "", coding);
+			v = raise_to(v, SCAN_HIGH);
+		}
 	}
 	v = place_verdict(in, v, v >= SCAN_HIGH, r);
 	if (in->executes && in->file_size > SCAN_LARGE_PTH) {

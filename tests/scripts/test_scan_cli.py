@@ -716,6 +716,196 @@ def option_files_and_modes(sitewatch, tmp):
           "--help says that an oversize file's first and last MiB are analysed")
 
 
+def verdict_of(fs, path, kind=None, line=None):
+    got = [f for f in find(fs, path, kind) if line is None or f.get("line") == line]
+    return (got[0]["verdict"], got[0]["reason"]) if got else (None, "")
+
+
+def high(verdict):
+    return verdict in ("high", "critical")
+
+
+def module_hooks(sitewatch, tmp):
+    """Code a hook reaches through a package's submodules, a customize module's imports, a zip
+    on the path, a coding comment and bytecode caches: each payload is judged."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    payload = "import os\nos.system('true')\n"
+    for pkg, init in (("pa", ""), ("pb", "from . import sub\n"), ("pc", "from pc import sub\n")):
+        write(os.path.join(site, pkg, "__init__.py"), init)
+        write(os.path.join(site, pkg, "sub.py"), payload)
+    write(os.path.join(site, "a.pth"), "import pa.sub\n")
+    write(os.path.join(site, "b.pth"), "import pb\n")
+    write(os.path.join(site, "c.pth"), "import pc\n")
+    write(os.path.join(site, "sitecustomize.py"), "import stage2\nimport importlib\nimportlib.import_module('sta' + 'ge3')\n")
+    write(os.path.join(site, "stage2.py"), "x = 1\n")
+    write(os.path.join(site, "stage3.py"), payload)
+    write(os.path.join(site, "lazy.py"), "def later():\n    from tool.cli import main\n    main()\n")
+    write(os.path.join(site, "tool/__init__.py"), "")
+    write(os.path.join(site, "tool/cli.py"), payload)
+    write(os.path.join(site, "d.pth"), "import lazy\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/d.pth", "pth")
+    check(v == "low" and "cli.py" not in why,
+          "a submodule imported only inside a function is not followed past its package (got %s)" % v)
+    for name in ("a", "b", "c"):
+        v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/%s.pth" % name, "pth")
+        check(high(v) and "sub.py" in why, "%s.pth: a payload in a package's submodule is followed (got %s)" % (name, v))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/sitecustomize.py", "sitecustomize")
+    check(high(v) and "stage3.py" in why and "stage2.py" in why,
+          "a sitecustomize's imports, a folded import_module() name too, are followed (got %s: %s)" % (v, why[:300]))
+    module_hooks_path(sitewatch, os.path.join(tmp, "path"))
+    module_hooks_zip(sitewatch, os.path.join(tmp, "zip"))
+    module_hooks_bytecode(sitewatch, os.path.join(tmp, "pyc"))
+
+
+def module_hooks_path(sitewatch, tmp):
+    """A module an earlier .pth imports extends sys.path or sys.meta_path: later lines run."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write(os.path.join(site, "a.pth"), "import setup_path\n")
+    write(os.path.join(site, "setup_path.py"), "import sys\nsys.path.append('/opt/hidden')\n")
+    write(os.path.join(root, "opt/hidden/ghost.py"), "x = 1\n")
+    write(os.path.join(site, "b.pth"), "import ghost\nimport os; os.system('true')\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    line2 = [f for f in find(fs, "/opt/v/lib/python3.11/site-packages/b.pth", "pth") if f["line"] == 2]
+    check(line2 and line2[0]["interpreters"] and high(line2[0]["verdict"]),
+          "a line after an import that an earlier module's sys.path change satisfies runs (got %s)" % line2)
+    _, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/b.pth", "pth", 1)
+    check("setup_path.py" in why and "can change what imports find" in why,
+          "the reason names the module that can change the import system (got %s)" % why[:300])
+
+
+def zip_bytes(members, method):
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=method) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def module_hooks_zip(sitewatch, tmp):
+    """A sitecustomize in a zip that a .pth path line adds, stored or deflated; a damaged zip."""
+    import zipfile
+    for method, label in ((zipfile.ZIP_STORED, "stored"), (zipfile.ZIP_DEFLATED, "deflated")):
+        root = faults_root(os.path.join(tmp, label))
+        site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+        write(os.path.join(root, "opt/z.zip"),
+              zip_bytes({"sitecustomize.py": "import os\nos.system('true')  # " + "pad " * 40 + "\n"}, method))
+        write(os.path.join(site, "z.pth"), "/opt/z.zip\n")
+        fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+        v, why = verdict_of(fs, "/opt/z.zip/sitecustomize.py", "sitecustomize")
+        check(high(v) and "zip archive" in why, "a %s sitecustomize in a zip on a path line is judged (got %s)" % (label, v))
+    root = faults_root(os.path.join(tmp, "damaged"))
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write(os.path.join(root, "opt/z.zip"), b"PK\x03\x04 not really a zip")
+    write(os.path.join(site, "z.pth"), "/opt/z.zip\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/z.pth", "pth-path")
+    check(high(v) and "unreadable archive" in why, "a zip that cannot be read on a path line is high (got %s)" % v)
+
+
+def module_hooks_bytecode(sitewatch, tmp):
+    """A UTF-7 coding comment; a forged cache of a module a .pth imports; a checked hash-based
+    .pyc (flags 3) whose code differs from its source."""
+    import marshal
+    import struct
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write(os.path.join(site, "sitecustomize.py"), "# -*- coding: utf-7 -*-\nx = 1\n")
+    write(os.path.join(site, "helper.py"), "x = 1\n")
+    write(os.path.join(site, "h.pth"), "import helper\n")
+    cache = os.path.join(site, "__pycache__")
+    st = os.stat(os.path.join(site, "helper.py"))
+    write(os.path.join(cache, "helper.cpython-311.pyc"),
+          pyc_bytes(b"import os\nos.system('true')\n", int(st.st_mtime), st.st_size))
+    write(os.path.join(site, "checked.py"), "x = 1\n")
+    write(os.path.join(site, "k.pth"), "import checked\n")
+    code = marshal.dumps(compile("import os\nos.system('true')\n", "<fixture>", "exec"))
+    write(os.path.join(cache, "checked.cpython-311.pyc"),
+          struct.pack("<HHI", 3495, 0x0a0d, 3) + b"\0" * 8 + code)
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env"))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/sitecustomize.py", "sitecustomize")
+    check(high(v) and "utf-7" in why, "a UTF-7 coding comment in a customize module is high (got %s)" % v)
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/h.pth", "pth")
+    check(high(v) and "helper.cpython-311.pyc" in why,
+          "the cached bytecode of a module a .pth imports is judged (got %s)" % v)
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/k.pth", "pth")
+    check(high(v) and "checked.cpython-311.pyc" in why,
+          "a checked hash-based .pyc (flags 3) of a module a .pth imports is judged (got %s)" % v)
+
+
+def allow_and_baseline_modules(sitewatch, tmp):
+    """An --allow entry for a .pth does not clear it once the module it imports is rated high;
+    --baseline reports a rewritten module behind an unchanged line."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    pth = os.path.join(site, "agent.pth")
+    write(pth, "import agent\n")
+    write(os.path.join(site, "agent.py"), "x = 1\n")
+    with open(pth, "rb") as f:
+        write(os.path.join(tmp, "allow.txt"), hashlib.sha256(f.read()).hexdigest() + " */agent.pth\n")
+    base = scan(sitewatch, "--root", root, "--format", "json", "--no-env").stdout
+    write(os.path.join(tmp, "base.json"), base)
+    write(os.path.join(site, "agent.py"), "y = 2\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env",
+                          "--baseline", os.path.join(tmp, "base.json")))
+    got = find(fs, "/opt/v/lib/python3.11/site-packages/agent.pth", "pth")
+    check(got and got[0].get("changed"), "a rewritten module behind an unchanged .pth is a change (got %s)" % got)
+    write(os.path.join(site, "agent.py"), "import os\nos.system('true')\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--no-env",
+                          "--allow", os.path.join(tmp, "allow.txt")))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/agent.pth", "pth")
+    check(high(v) and "not cleared" in why, "an --allow entry does not clear a line whose module is rated high (got %s)" % v)
+
+
+def sourced_and_native(sitewatch, tmp):
+    """PYTHONSTARTUP in a file .bashrc sources, or through eval of constant strings; a native
+    sitecustomize; primitives reached through other names; a sitecustomize a path line adds."""
+    root = faults_root(tmp)
+    home = os.path.join(root, "home/alice")
+    write(os.path.join(home, ".bashrc"), "if true; then\n  . ~/.config/py.sh\nfi\n")
+    write(os.path.join(home, ".config/py.sh"), "export PYTHONSTARTUP=/home/alice/s.py\n")
+    write(os.path.join(home, ".bash_login"), "eval \"export PYTHON\"\"STARTUP=/home/alice/s.py\"\n")
+    write(os.path.join(home, "s.py"), "import os\nos.system('true')\n")
+    os.makedirs(os.path.join(home, ".local"), exist_ok=True)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write(os.path.join(site, "sitecustomize.cpython-311-x86_64-linux-gnu.so"),
+          b"\x7fELF\x02\x01\x01" + b"\0" * 64 + b"\0system\0PyInit_sitecustomize\0")
+    lines = {"posix": "import posix; posix.system('true')", "timeit": "import timeit; timeit.timeit('0')",
+             "star": "import os; from os import *; system('true')",
+             "get": "import sys; m = sys.modules.get('os'); m.system('true')",
+             "assign": "import os; m = os; m.system('true')",
+             "loader": "import importlib.util as u; s = u.spec_from_file_location('x', '/opt/x.py'); s.loader.exec_module(u.module_from_spec(s))"}
+    for name, line in lines.items():
+        write(os.path.join(site, name + ".pth"), line + "\n")
+    write(os.path.join(root, "opt/s/lib/python3.11/site-packages/p.pth"), "/opt/hooks\n")
+    vendor = os.path.join(root, "usr/lib/vendor-sdk/platform/py")
+    write(os.path.join(vendor, "bin/python3.12"), b"")
+    write(os.path.join(vendor, "lib/python3.12/site-packages/v.pth"), "import os; os.system('true')\n")
+    write(os.path.join(root, "opt/hooks/sitecustomize.py"), "x = 1\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson"))
+    v, why = verdict_of(fs, "/home/alice/.config/py.sh", "startup-env")
+    check(high(v) and "/home/alice/.bashrc:2 sources" in why, "PYTHONSTARTUP in a file .bashrc sources is read (got %s: %s)" % (v, why[:200]))
+    v, why = verdict_of(fs, "/home/alice/.bash_login", "startup-env")
+    check(high(v) and "eval" in why, "PYTHONSTARTUP through eval of constant strings is read (got %s)" % v)
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/sitecustomize.cpython-311-x86_64-linux-gnu.so")
+    check(high(v) and "system()" in why, "a native sitecustomize linking system() is high (got %s: %s)" % (v, why[:200]))
+    for name in lines:
+        v, _ = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/%s.pth" % name, "pth")
+        check(high(v), "the %s primitive in a .pth line is at least high (got %s)" % (name, v))
+    table = scan(sitewatch, "--root", root, "--format", "table").stdout
+    check("3.11.4 x2" in table and "run by /usr/bin/python3.11, /opt/s/bin/python" in table,
+          "the table counts equal versions and names the interpreters by path")
+    vendor = find(fs, "/usr/lib/vendor-sdk/platform/py/lib/python3.12/site-packages/v.pth", "pth")
+    check(vendor and vendor[0]["interpreters"], "an interpreter bundled under /usr/lib is scanned by default (got %s)" % vendor)
+    v, why = verdict_of(fs, "/opt/hooks/sitecustomize.py", "sitecustomize")
+    check("path line /opt/s/lib/python3.11/site-packages/p.pth:1" in why,
+          "a sitecustomize on a folder a path line adds names that line (got %s)" % why[:200])
+
+
 def machine_scan(sitewatch):
     proc = scan(sitewatch, "--format", "json", timeout=300)
     check(proc.returncode in (0, 1), "a scan of this machine finishes (status %d, %s)" % (proc.returncode, proc.stderr[-300:]))
@@ -750,7 +940,9 @@ def main():
         baseline_changes(sitewatch, root, dist, tmp)
         depth_and_table(sitewatch, tmp)
         for name, step in (("cat", catalogue_and_imports), ("pass", venv_second_pass),
-                           ("copy", shadowed_copy), ("shell", shell_parsing), ("opts", option_files_and_modes)):
+                           ("copy", shadowed_copy), ("shell", shell_parsing), ("opts", option_files_and_modes),
+                           ("mods", module_hooks), ("allowmod", allow_and_baseline_modules),
+                           ("native", sourced_and_native)):
             step(sitewatch, os.path.join(tmp, name))
         machine_scan(sitewatch)
     finally:

@@ -242,6 +242,25 @@ def cached_scenario(tmp):
     return s
 
 
+def import_hooks_scenario(tmp):
+    """A module an earlier .pth imports appends a folder to sys.path, so a later line's import of a
+    module that no site folder holds succeeds and the line after it runs; a sitecustomize inside a
+    zip archive that a path line adds runs through zipimport."""
+    import zipfile
+    s = Scenario("import hooks and zips", tmp)
+    hidden = os.path.join(tmp, "hidden_path")
+    write(os.path.join(hidden, "sw_ghost_mod.py"), "")
+    s.files.append(("site", "sw_setup_path.py", "import sys\nsys.path.append(%r)\n" % hidden))
+    s.pth(None, "a.pth", "import sw_setup_path\n", 1)
+    s.pth("after_ghost", "b.pth", "import sw_ghost_mod\n" + s.mark("after_ghost") + "\n", 2)
+    archive = os.path.join(tmp, "hooks.zip")
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("sitecustomize.py", s.mark("zip_sitecustomize") + "\n")
+    s.pth(None, "z.pth", archive + "\n", 1)
+    s.module_cases.append(("zip_sitecustomize", lambda i, home: os.path.join(archive, "sitecustomize.py")))
+    return s
+
+
 def prepare(scenario, interps, home):
     for interp in interps:
         clean_environment(interp, home)
@@ -392,7 +411,7 @@ def main():
         failures = 0
         agreed = {i.name: 0 for i in interps}
         for make in (main_scenario, customize_scenario, pth_only_scenario, exit_scenario,
-                     decode_scenario, cached_scenario, addsitedir_scenario):
+                     decode_scenario, cached_scenario, addsitedir_scenario, import_hooks_scenario):
             scenario = make(tmp)
             prepare(scenario, interps, home)
             findings = run_scan(sitewatch, interps, home)

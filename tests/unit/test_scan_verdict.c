@@ -281,6 +281,72 @@ static void process_family(void **state)
 	buf_free(&reasons);
 }
 
+/* Calls that run code or a process under another name, and loaders that run a file by path. */
+static void other_names(void **state)
+{
+	static const char *const lines[] = {
+		"import posix\nposix.system('id')", "import timeit\ntimeit.timeit('x = 1')",
+		"import cProfile\ncProfile.run('x = 1')", "import profile\nprofile.runctx('x', {}, {})",
+		"import pydoc\npydoc.pipepager('', 'id')", "from distutils.spawn import spawn\nspawn(['id'])",
+		"import imp\nimp.load_source('m', '/opt/m.py')", "from os import *\nsystem('id')",
+		"import importlib.util as u\ns = u.spec_from_file_location('m', '/opt/m.py')\n"
+		"s.loader.exec_module(u.module_from_spec(s))",
+		"from importlib.machinery import SourceFileLoader\nSourceFileLoader('m', '/opt/m.py').load_module()",
+		"import sys\nm = sys.modules.get('os')\nm.system('id')", "import os\nm = os\nm.system('id')",
+		"import os\nm = os\nf = m.system\nf('id')",
+	};
+	struct buf reasons = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		enum scan_verdict v = judge(lines[i], true, &reasons);
+
+		if (v < SCAN_HIGH)
+			fail_msg("%s: %s (%s)", lines[i], scan_verdict_name(v), reasons.data);
+	}
+	buf_free(&reasons);
+}
+
+/* A spec made and never run (setuptools' editable finders) and UTF-8 coding comments stay low. */
+static void quiet_modules(void **state)
+{
+	static const char *const modules[] = {
+		"from importlib.util import spec_from_file_location\n"
+		"def find_spec(name):\n    return spec_from_file_location(name, '/opt/src/m.py')\n",
+		"# -*- coding: utf-8 -*-\nx = 1\n", "#!/usr/bin/python3\n# vim: set fileencoding=ascii :\nx = 1\n",
+	};
+	struct buf reasons = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+		enum scan_verdict v = judge(modules[i], true, &reasons);
+
+		if (v != SCAN_LOW)
+			fail_msg("%s: %s (%s)", modules[i], scan_verdict_name(v), reasons.data);
+	}
+	buf_free(&reasons);
+}
+
+/* PEP 263: a coding comment other than UTF-8 on the first or second line makes a module high. */
+static void coding_comments(void **state)
+{
+	static const char *const modules[] = {
+		"# -*- coding: utf-7 -*-\nx = 1\n", "#!/usr/bin/python\n# coding=latin-1\nx = 1\n",
+		"# vim: set fileencoding=cp1252 :\n",
+	};
+	struct buf reasons = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+		enum scan_verdict v = judge(modules[i], true, &reasons);
+
+		if (v < SCAN_HIGH || strstr(reasons.data, "source encoding") == NULL)
+			fail_msg("%s: %s (%s)", modules[i], scan_verdict_name(v), reasons.data);
+	}
+	assert_int_equal(judge("x = 1\n\n# coding: utf-7\n", true, &reasons), SCAN_LOW);
+	buf_free(&reasons);
+}
+
 /* Bytecode keeps "os" and "posix_spawnp" apart: they still make os.posix_spawnp. */
 static void bytecode_process_family(void **state)
 {
@@ -419,6 +485,38 @@ static void pytest_cov(void **state)
 	buf_free(&reasons);
 }
 
+/*
+ * importlib.util.source_hash() of "" and "x = 1\n" as CPython 3.7, 3.8,
+ * 3.10, 3.11, 3.12 and 3.13 compute it (SipHash-2-4 before 3.11, 1-3 after).
+ */
+static void pyc_source_hash(void **state)
+{
+	static const struct {
+		unsigned magic;
+		int minor;
+		const char *empty, *line;
+	} cases[] = {
+		{ 3394, 7, "85ee0caabd83b6a7", "20329d810db227ea" },
+		{ 3413, 8, "81e4881b3643e8e9", "1506f08f32bf3ff3" },
+		{ 3439, 10, "8cc0cd2525e7fd27", "d94aade28c8cbebf" },
+		{ 3495, 11, "738d9cd5d5e87f73", "4c0372aa93f75252" },
+		{ 3531, 12, "baf18eedc9387a25", "1522561917f5df08" },
+		{ 3571, 13, "27ec6d312f93b814", "e786e2893651120e" },
+	};
+	uint8_t out[8];
+	char hex[17];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		scan_pyc_source_hash(cases[i].magic, cases[i].minor, "", 0, out);
+		scan_hex(out, 8, hex);
+		assert_string_equal(hex, cases[i].empty);
+		scan_pyc_source_hash(cases[i].magic, cases[i].minor, "x = 1\n", 6, out);
+		scan_hex(out, 8, hex);
+		assert_string_equal(hex, cases[i].line);
+	}
+}
+
 static void digests(void **state)
 {
 	char hex[65], record[52];
@@ -483,12 +581,16 @@ int main(void)
 		cmocka_unit_test(place_and_state),
 		cmocka_unit_test(bytecode_strings),
 		cmocka_unit_test(process_family),
+		cmocka_unit_test(other_names),
+		cmocka_unit_test(quiet_modules),
+		cmocka_unit_test(coding_comments),
 		cmocka_unit_test(bytecode_process_family),
 		cmocka_unit_test(identifiers_nfkc),
 		cmocka_unit_test(nfkc_primitives),
 		cmocka_unit_test(catalogue),
 		cmocka_unit_test(pytest_cov),
 		cmocka_unit_test(digests),
+		cmocka_unit_test(pyc_source_hash),
 		cmocka_unit_test(allowlist),
 		cmocka_unit_test(table_escapes),
 	};
