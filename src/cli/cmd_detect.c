@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "detect_job.h"
+#include "detect_pool.h"
 #include "detect_progress.h"
 #include "engine/datefmt.h"
 #include "engine/detector.h"
@@ -66,9 +67,12 @@ enum {
 /* The EQL API's bound for max_samples_per_key is a positive int; this one bounds memory. */
 #define MAX_SAMPLES_PER_KEY 10000
 
-/* Threads for the prefilter when --threads is not given: the CPUs, up to 8. */
+/* Threads when --threads is not given: the CPUs, up to 8. */
 #define DEFAULT_MAX_THREADS 8
-/* --threads at most: the filter workers of the input layer. */
+/*
+ * --threads at most: the input layer's filter workers and the evaluation
+ * workers (PAR_MAX_THREADS and DETECT_POOL_MAX_WORKERS are 16 too).
+ */
 #define MAX_THREADS 16
 
 static const struct option long_options[] = {
@@ -157,8 +161,10 @@ static void detect_usage(FILE *out)
 "                              timestamps there are not), and a clause whose\n"
 "                              literals are absent from the event is false\n"
 "                              without being evaluated\n"
-"      --threads N             threads that run the prefilter over a plain\n"
-"                              NDJSON file (default: the CPUs, at most 8)\n"
+"      --threads N             threads that parse and evaluate events, and run\n"
+"                              the prefilter over a plain NDJSON file; results\n"
+"                              and messages are those of one thread (default:\n"
+"                              the CPUs, at most 8)\n"
 "  -h, --help                  show this help\n"
 "\n"
 "Exit status: 0 no match, 1 matches or alerts, 2 fatal error (bad usage, an\n"
@@ -466,7 +472,8 @@ struct reading {
 	struct detector *det;
 	struct plan_prefilter *prefilter; /* NULL: every event is parsed */
 	struct detect_progress progress;
-	unsigned threads;                 /* filter workers per input */
+	unsigned threads;                 /* filter workers per input, and evaluation workers */
+	struct detect_pool *pool;         /* evaluation workers; NULL: this thread evaluates */
 	size_t framing_skipped;           /* malformed documents the input layer found */
 	size_t filtered;                  /* lines the prefilter passed over */
 	size_t trailing;                  /* lines with text after their document */
@@ -527,6 +534,61 @@ static struct plan_prefilter *job_prefilter(const struct detect_job *job)
 	return pf;
 }
 
+static bool stdin_is_live(void);
+
+/* What the input had counted when it returned the document just read. */
+static void input_counts(const struct input *in, struct detect_pool_counts *out)
+{
+	out->messages = input_messages(in);
+	out->skipped = input_skipped(in);
+	out->trailing = input_trailing(in);
+	out->filtered = input_filtered(in);
+}
+
+/*
+ * Feeds the documents of `in` to the evaluation workers; the counts are
+ * those of the last document fed. Returns input_next()'s last result, 1
+ * when the detector stopped the reading.
+ */
+static int feed_pool(struct reading *rd, struct input *in, bool streaming,
+		     struct detect_pool_counts *counts)
+{
+	struct input_doc doc;
+	int r;
+
+	input_set_notice(in, detect_pool_notice, rd->pool);
+	while ((r = input_next(in, &doc)) == 1) {
+		input_counts(in, counts);
+		if (!detect_pool_feed(rd->pool, doc.json, doc.len, doc.origin, doc.line, streaming,
+				      counts))
+			break;
+		detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
+	}
+	if (!detect_pool_drain(rd->pool)) {
+		*counts = *detect_pool_stop_counts(rd->pool);
+		return 1;
+	}
+	input_counts(in, counts);
+	return r;
+}
+
+/* Feeds the documents of `in` to the detector on this thread, as detect_pool_feed() would. */
+static int feed_here(struct reading *rd, struct input *in, bool streaming,
+		     struct detect_pool_counts *counts)
+{
+	struct input_doc doc;
+	int r;
+
+	while ((r = input_next(in, &doc)) == 1) {
+		detector_feed(rd->det, doc.json, doc.len, doc.origin, doc.line, streaming);
+		detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
+		if ((streaming && detector_done(rd->det)) || detector_order_broken(rd->det))
+			break;
+	}
+	input_counts(in, counts);
+	return r;
+}
+
 /*
  * Reads input `index` of `files` into the detector, or stdin for "-".
  * Returns false on a read error. Reading stops where the detector finds
@@ -538,7 +600,7 @@ static bool read_input(struct reading *rd, char **files, size_t index,
 	const char *path = files[index];
 	bool streaming = strcmp(path, "-") == 0;
 	struct input *in = input_open(path, limits);
-	struct input_doc doc;
+	struct detect_pool_counts counts;
 	int r;
 
 	if (in == NULL) {
@@ -553,17 +615,19 @@ static bool read_input(struct reading *rd, char **files, size_t index,
 	input_set_threads(in, rd->threads);
 	input_set_tick(in, tick, rd);
 	detect_progress_file(&rd->progress, in, streaming ? "<stdin>" : path);
-	while ((r = input_next(in, &doc)) == 1) {
-		detector_feed(rd->det, doc.json, doc.len, doc.origin, doc.line, streaming);
-		detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
-		if ((streaming && detector_done(rd->det)) || detector_order_broken(rd->det))
-			break;
-	}
+	/*
+	 * A live stream is fed one event at a time: a batch would keep its
+	 * events from the detector until more arrive.
+	 */
+	if (rd->pool != NULL && !(streaming && stdin_is_live()))
+		r = feed_pool(rd, in, streaming, &counts);
+	else
+		r = feed_here(rd, in, streaming, &counts);
 	if (rd->messages != NULL)
-		rd->messages[index] = input_messages(in);
-	rd->framing_skipped += input_skipped(in);
-	rd->trailing += input_trailing(in);
-	rd->filtered += input_filtered(in);
+		rd->messages[index] = counts.messages;
+	rd->framing_skipped += counts.skipped;
+	rd->trailing += counts.trailing;
+	rd->filtered += counts.filtered;
 	detect_progress_file_end(&rd->progress);
 	input_close(in);
 	return r >= 0;
@@ -859,6 +923,11 @@ int cmd_detect(int argc, char **argv)
 	rd.det = det;
 	rd.prefilter = args.no_prefilter ? NULL : job_prefilter(&job);
 	rd.threads = args.threads > 0 ? args.threads : default_threads();
+	/*
+	 * --threads 1 evaluates on this thread, with no batches. Otherwise
+	 * this thread frames, feeds in order, and evaluates when it waits.
+	 */
+	rd.pool = rd.threads > 1 ? detect_pool_new(det, rd.threads) : NULL;
 	detect_progress_init(&rd.progress, !args.quiet);
 	if (spool != NULL) {
 		detect_job_set_spool(&job, spool, spool_dir);
@@ -867,6 +936,7 @@ int cmd_detect(int argc, char **argv)
 	}
 
 	read_failed = !read_inputs(&rd, &job, &args);
+	detect_pool_free(rd.pool);
 	detector_finish(det);
 	detect_progress_end(&rd.progress);
 	plan_prefilter_free(rd.prefilter);

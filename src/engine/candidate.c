@@ -54,6 +54,21 @@ static void hit_free(struct candidate_hit *hit)
 	free(hit->key_lens);
 }
 
+size_t candidate_keep_hits(struct candidate *c, bool (*keep)(void *arg, unsigned query),
+			   void *arg)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->nhits; i++) {
+		if (keep(arg, c->hits[i].query))
+			c->hits[kept++] = c->hits[i];
+		else
+			hit_free(&c->hits[i]);
+	}
+	c->nhits = kept;
+	return kept;
+}
+
 void candidate_unref(struct candidate *c)
 {
 	if (--c->refs > 0)

@@ -54,6 +54,9 @@ struct candidate *candidate_new(void);
 void candidate_add_key(struct candidate_hit *hit, const char *key, size_t len);
 struct candidate_hit *candidate_add_hit(struct candidate *c, unsigned query,
 					unsigned clause);
+/* Removes, in place, the hits for whose query `keep` returns false. Returns the count left. */
+size_t candidate_keep_hits(struct candidate *c, bool (*keep)(void *arg, unsigned query),
+			   void *arg);
 struct candidate *candidate_ref(struct candidate *c);
 void candidate_unref(struct candidate *c);
 

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,20 @@ struct heap {
 	size_t len, cap;
 };
 
+/*
+ * The state of one thread that evaluates documents: the event's fields,
+ * the clause index's marks, scratch memory and the key text. `owner` is
+ * set on the detector's own worker, which skips done queries and charges
+ * the evaluation limits to them. It is NULL on the worker of another thread.
+ */
+struct detector_worker {
+	struct event_fields ev;
+	struct clause_marks *marks;
+	struct arena scratch;
+	struct buf keybuf;
+	struct detector *owner;
+};
+
 struct detector {
 	struct detector_options opts;
 	struct field_set *fields;
@@ -85,11 +100,8 @@ struct detector {
 	const struct datefmt **date_by_slot; /* field slot -> its format, or NULL */
 	size_t ndate_slots;
 
-	struct event_fields ev;
 	struct clause_index *gate;   /* which clauses an event may pass, before evaluating them */
-	struct clause_marks *marks;  /* the gate's marks of the event being fed */
-	struct arena scratch;
-	struct buf keybuf;
+	struct detector_worker *own; /* evaluates the documents detector_feed() takes */
 	struct heap held;
 	struct candidate *last_released;
 	int64_t newest;    /* newest timestamp fed in streaming mode */
@@ -139,8 +151,6 @@ struct detector *detector_new(const struct detector_options *opts,
 		? field_set_add(d->fields, opts->tiebreaker_field) : -1;
 	d->watermark = INT64_MIN;
 	d->latest = INT64_MIN;
-	event_fields_init(&d->ev);
-	arena_init(&d->scratch, 16384);
 	return d;
 }
 
@@ -252,7 +262,8 @@ void detector_start(struct detector *d)
 	for (size_t i = 0; i < d->nqueries; i++)
 		clause_index_add(d->gate, d->queries[i].query, d->queries[i].category_slot);
 	clause_index_seal(d->gate);
-	d->marks = clause_marks_new(d->gate);
+	d->own = detector_worker_new(d);
+	d->own->owner = d;
 	for (size_t i = 0; i < d->nqueries; i++) {
 		d->queries[i].owner = d;
 		start_matcher(d, &d->queries[i]);
@@ -582,7 +593,7 @@ static bool value_same(const struct value *a, const struct value *b)
  * sequence (test_extra.toml, test_sample.toml). A value the format cannot
  * read is kept as it is.
  */
-static struct value date_key(struct detector *d, const struct datefmt *f,
+static struct value date_key(struct detector_worker *w, const struct datefmt *f,
 			     const struct value *v, bool sample)
 {
 	int64_t ms;
@@ -592,7 +603,7 @@ static struct value date_key(struct detector *d, const struct datefmt *f,
 		return *v;
 	if (sample)
 		return value_int(ms);
-	text = arena_alloc(&d->scratch, TIMESTAMP_TEXT_MAX);
+	text = arena_alloc(&w->scratch, TIMESTAMP_TEXT_MAX);
 	timestamp_format(ms, text, TIMESTAMP_TEXT_MAX);
 	return value_string(text, strlen(text));
 }
@@ -636,18 +647,19 @@ static const struct datefmt *date_format_of(const struct detector *d, const stru
  * way: Elasticsearch's extra suite joins ["tag1", null, null] on "tag1"
  * only.
  */
-static size_t key_values(struct detector *d, const struct eql_expr *e, bool sample,
-			 struct eval_ctx *ctx, struct value *out)
+static size_t key_values(const struct detector *d, struct detector_worker *w,
+			 const struct eql_expr *e, bool sample, struct eval_ctx *ctx,
+			 struct value *out)
 {
 	size_t n = 0;
 	bool optional = e->kind == EQL_EXPR_FIELD && e->u.field.optional;
 
 	if (e->kind == EQL_EXPR_FIELD && e->u.field.slot >= 0) {
-		unsigned count = event_fields_count(&d->ev, e->u.field.slot);
+		unsigned count = event_fields_count(&w->ev, e->u.field.slot);
 		const struct datefmt *date = date_format_of(d, e);
 
 		for (unsigned i = 0; i < count && n < MAX_KEY_VALUES; i++) {
-			struct value v = *event_fields_get(&d->ev, e->u.field.slot, i);
+			struct value v = *event_fields_get(&w->ev, e->u.field.slot, i);
 			bool seen = false;
 
 			if (v.kind == VALUE_NULL)
@@ -656,7 +668,7 @@ static size_t key_values(struct detector *d, const struct eql_expr *e, bool samp
 			 * NOTE: an `ip` field joins on its text, where Elasticsearch
 			 * joins on the address ("::ffff:10.0.0.1" is "10.0.0.1" there).
 			 */
-			v = date != NULL ? date_key(d, date, &v, sample) : key_value(&v);
+			v = date != NULL ? date_key(w, date, &v, sample) : key_value(&v);
 			for (size_t k = 0; k < n && !seen; k++)
 				seen = value_same(&out[k], &v);
 			if (!seen)
@@ -674,9 +686,9 @@ static size_t key_values(struct detector *d, const struct eql_expr *e, bool samp
 }
 
 /* Adds to `hit` one key per combination of the key expressions' values. */
-static bool add_keys(struct detector *d, const struct eql_query *q,
-		     const struct eql_clause *clause, struct eval_ctx *ctx,
-		     struct candidate_hit *hit)
+static bool add_keys(const struct detector *d, struct detector_worker *w,
+		     const struct eql_query *q, const struct eql_clause *clause,
+		     struct eval_ctx *ctx, struct candidate_hit *hit)
 {
 	size_t nexpr = q->nby + clause->nby;
 	struct value vals[32][MAX_KEY_VALUES];
@@ -688,7 +700,7 @@ static bool add_keys(struct detector *d, const struct eql_query *q,
 	for (size_t i = 0; i < nexpr; i++) {
 		const struct eql_expr *e = i < q->nby ? q->by[i] : clause->by[i - q->nby];
 
-		counts[i] = key_values(d, e, q->kind == EQL_QUERY_SAMPLE, ctx, vals[i]);
+		counts[i] = key_values(d, w, e, q->kind == EQL_QUERY_SAMPLE, ctx, vals[i]);
 		if (counts[i] == 0)
 			return false;
 		combos *= counts[i];
@@ -697,15 +709,15 @@ static bool add_keys(struct detector *d, const struct eql_query *q,
 	}
 
 	for (size_t c = 0; c < combos; c++) {
-		buf_clear(&d->keybuf);
-		buf_putc(&d->keybuf, '[');
+		buf_clear(&w->keybuf);
+		buf_putc(&w->keybuf, '[');
 		for (size_t i = 0; i < nexpr; i++) {
 			if (i > 0)
-				buf_putc(&d->keybuf, ',');
-			value_json(&d->keybuf, &vals[i][index[i]]);
+				buf_putc(&w->keybuf, ',');
+			value_json(&w->keybuf, &vals[i][index[i]]);
 		}
-		buf_putc(&d->keybuf, ']');
-		candidate_add_key(hit, d->keybuf.data, d->keybuf.len);
+		buf_putc(&w->keybuf, ']');
+		candidate_add_key(hit, w->keybuf.data, w->keybuf.len);
 
 		for (size_t i = nexpr; i-- > 0;) {
 			if (++index[i] < counts[i])
@@ -746,50 +758,56 @@ static void count_limits(struct detector *d, struct query_state *qs,
  * Evaluates one clause that the clause index lets through, and adds a hit
  * to *c (created on the first) when the event passes it.
  */
-static void evaluate_clause(struct detector *d, const struct clause_ref *ref,
-			    struct eval_ctx *ctx, struct candidate **c)
+static void evaluate_clause(const struct detector *d, struct detector_worker *w,
+			    const struct clause_ref *ref, struct eval_ctx *ctx,
+			    struct candidate **c)
 {
-	struct query_state *qs = &d->queries[ref->query];
-	const struct eql_query *query = qs->query;
+	const struct eql_query *query = d->queries[ref->query].query;
 	bool until = ref->clause == query->nclauses;
 	const struct eql_clause *clause = until ? query->until : &query->clauses[ref->clause];
 	struct candidate_hit *hit;
 	struct eval_stats before;
 
-	eval_stats_get(&before);
-	arena_reset(&d->scratch);
-	if (clause_index_eval(d->gate, d->marks, ref, ctx)) {
+	if (w->owner != NULL)
+		eval_stats_get(&before);
+	arena_reset(&w->scratch);
+	if (clause_index_eval(d->gate, w->marks, ref, ctx)) {
 		if (*c == NULL)
 			*c = candidate_new();
 		hit = candidate_add_hit(*c, (unsigned)ref->query,
 					until ? CANDIDATE_UNTIL : (unsigned)ref->clause);
-		if (query->kind != EQL_QUERY_EVENT && !add_keys(d, query, clause, ctx, hit))
+		if (query->kind != EQL_QUERY_EVENT && !add_keys(d, w, query, clause, ctx, hit))
 			(*c)->nhits--;
 	}
-	count_limits(d, qs, &before);
+	if (w->owner != NULL)
+		count_limits(w->owner, &w->owner->queries[ref->query], &before);
 }
 
 /*
  * Evaluates every clause of every query (of the sample queries only, with
- * `samples_only`) over the event `json` whose fields d->ev contains, in
+ * `samples_only`) over the event `json` whose fields w->ev contains, in
  * query order. The clause index rules out most clauses without
- * evaluating them, and without visiting them one by one.
+ * evaluating them, and without visiting them one by one. The detector's
+ * own worker skips the queries that are done; another thread cannot read
+ * that state, so its candidate keeps their hits until
+ * detector_feed_judged() drops them.
  */
-static struct candidate *evaluate(struct detector *d, const char *json, size_t len,
-				  bool samples_only)
+static struct candidate *evaluate(const struct detector *d, struct detector_worker *w,
+				  const char *json, size_t len, bool samples_only)
 {
-	struct eval_ctx ctx = { .ev = &d->ev, .scratch = &d->scratch };
+	struct eval_ctx ctx = { .ev = &w->ev, .scratch = &w->scratch };
 	struct candidate *c = NULL;
 	struct clause_ref ref;
 	size_t cursor = 0;
 
-	clause_index_mark(d->gate, d->marks, json, len, &d->ev);
-	while (clause_index_next(d->gate, d->marks, &cursor, &ref)) {
+	clause_index_mark(d->gate, w->marks, json, len, &w->ev);
+	while (clause_index_next(d->gate, w->marks, &cursor, &ref)) {
 		const struct query_state *qs = &d->queries[ref.query];
 
-		if (qs->done || (samples_only && qs->query->kind != EQL_QUERY_SAMPLE))
+		if ((w->owner != NULL && qs->done) ||
+		    (samples_only && qs->query->kind != EQL_QUERY_SAMPLE))
 			continue;
-		evaluate_clause(d, &ref, &ctx, &c);
+		evaluate_clause(d, w, &ref, &ctx, &c);
 	}
 	if (c != NULL && c->nhits == 0) {
 		candidate_unref(c);
@@ -959,42 +977,43 @@ static void explain_timestamp(const struct detector *d, const struct value *v,
 }
 
 /* Reads the event's timestamp, or explains in `why` what is wrong with it. */
-static bool read_timestamp(struct detector *d, int64_t *ms, char *why, size_t size)
+static bool read_timestamp(const struct detector *d, const struct detector_worker *w,
+			   int64_t *ms, char *why, size_t size)
 {
 	const struct value *v;
 
-	if (event_fields_count(&d->ev, d->ts_slot) == 0) {
+	if (event_fields_count(&w->ev, d->ts_slot) == 0) {
 		snprintf(why, size, "missing %s", d->opts.timestamp_field);
 		return false;
 	}
-	v = event_fields_get(&d->ev, d->ts_slot, 0);
+	v = event_fields_get(&w->ev, d->ts_slot, 0);
 	if (timestamp_parse(v, ms))
 		return true;
 	explain_timestamp(d, v, why, size);
 	return false;
 }
 
-static void fill_candidate(struct detector *d, struct candidate *c,
-			   const char *json, size_t len, int64_t ts)
+/* Everything of a candidate but its input order, which only the feeding thread knows. */
+static void fill_candidate(const struct detector *d, const struct detector_worker *w,
+			   struct candidate *c, const char *json, size_t len, int64_t ts)
 {
 	struct buf doc = BUF_INIT;
 
 	c->timestamp = ts;
-	c->order = d->stats.events;
 	json_compact(json, len, &doc);
 	c->doc_len = doc.len;
 	/* Held candidates are the bulk of memory, so keep no growth slack. */
 	c->doc = xrealloc(buf_detach(&doc), c->doc_len + 1);
 
-	if (d->tiebreaker_slot >= 0 && event_fields_count(&d->ev, d->tiebreaker_slot) > 0) {
-		c->tiebreaker = *event_fields_get(&d->ev, d->tiebreaker_slot, 0);
+	if (d->tiebreaker_slot >= 0 && event_fields_count(&w->ev, d->tiebreaker_slot) > 0) {
+		c->tiebreaker = *event_fields_get(&w->ev, d->tiebreaker_slot, 0);
 		if (c->tiebreaker.kind == VALUE_STRING) {
 			c->strings = xstrndup(c->tiebreaker.u.string.ptr, c->tiebreaker.u.string.len);
 			c->tiebreaker.u.string.ptr = c->strings;
 		}
 	}
-	if (event_fields_count(&d->ev, d->host_slot) > 0) {
-		const struct value *host = event_fields_get(&d->ev, d->host_slot, 0);
+	if (event_fields_count(&w->ev, d->host_slot) > 0) {
+		const struct value *host = event_fields_get(&w->ev, d->host_slot, 0);
 
 		if (host->kind == VALUE_STRING) {
 			c->host = xstrndup(host->u.string.ptr, host->u.string.len);
@@ -1009,12 +1028,16 @@ static void fill_candidate(struct detector *d, struct candidate *c,
  * A time range (--from/--to) excludes it, as Elasticsearch's range filter
  * does.
  */
-static bool feed_untimed(struct detector *d, const char *json, size_t len,
-			 const char *origin, size_t line, const char *why)
+static bool untimed_used(const struct detector *d)
 {
-	struct candidate *c;
+	return d->nsamples > 0 && !d->opts.has_from && !d->opts.has_to;
+}
 
-	if (d->nsamples == 0 || d->opts.has_from || d->opts.has_to) {
+/* Takes an event without a timestamp, and `c`, its hits of the sample queries (may be NULL). */
+static bool feed_untimed(struct detector *d, struct candidate *c, const char *origin,
+			 size_t line, const char *why)
+{
+	if (!untimed_used(d)) {
 		report(d, ++d->stats.no_timestamp, origin, line, "%s; event skipped", why);
 		return false;
 	}
@@ -1023,11 +1046,9 @@ static bool feed_untimed(struct detector *d, const char *json, size_t len,
 		       "%s; only the sample queries use this event", why);
 	d->stats.untimed_used++;
 
-	c = evaluate(d, json, len, true);
 	if (c == NULL)
 		return true;
-	fill_candidate(d, c, json, len, 0);
-	c->untimed = true;
+	c->order = d->stats.events;
 	d->stats.candidates++;
 	feed_samples(d, c);
 	candidate_unref(c);
@@ -1104,14 +1125,14 @@ static void hold_sorted(struct detector *d, struct candidate *c, const char *ori
 }
 
 /* Takes candidate `c` (its reference): samples now, the rest in order. */
-static void hold(struct detector *d, struct candidate *c, const char *json, size_t len,
-		 int64_t ts, const char *origin, size_t line, bool streaming)
+static void hold(struct detector *d, struct candidate *c, const char *origin, size_t line,
+		 bool streaming)
 {
 	if (d->broken) {
 		candidate_unref(c);
 		return;
 	}
-	fill_candidate(d, c, json, len, ts);
+	c->order = d->stats.events;
 	d->stats.candidates++;
 	if (d->nsamples > 0 && !feed_samples(d, c)) {
 		candidate_unref(c);
@@ -1164,45 +1185,144 @@ static bool over_limit(const char *json, size_t len)
 	return valid;
 }
 
-/* Counts and reports a document the scanner rejected. */
-static void reject(struct detector *d, const char *json, size_t len, const char *origin,
-		   size_t line, const char *why)
+struct detector_worker *detector_worker_new(const struct detector *d)
 {
-	uint64_t *count = over_limit(json, len) ? &d->stats.over_limit : &d->stats.malformed;
+	struct detector_worker *w = xcalloc(1, sizeof(*w));
 
-	report(d, ++*count, origin, line, "%s", why);
+	event_fields_init(&w->ev);
+	arena_init(&w->scratch, 16384);
+	w->marks = clause_marks_new(d->gate);
+	return w;
+}
+
+void detector_worker_free(struct detector_worker *w)
+{
+	if (w == NULL)
+		return;
+	event_fields_free(&w->ev);
+	clause_marks_free(w->marks);
+	arena_free(&w->scratch);
+	buf_free(&w->keybuf);
+	free(w);
+}
+
+/* The candidate of an event that passed a clause, or NULL. */
+static struct candidate *judge_candidate(const struct detector *d, struct detector_worker *w,
+					 const char *json, size_t len, int64_t ts,
+					 bool samples_only)
+{
+	struct candidate *c = evaluate(d, w, json, len, samples_only);
+
+	if (c != NULL) {
+		fill_candidate(d, w, c, json, len, ts);
+		c->untimed = samples_only;
+	}
+	return c;
+}
+
+/* detector_judge() without the check on the evaluation limits. */
+static void judge(const struct detector *d, struct detector_worker *w, const char *json,
+		  size_t len, struct detector_outcome *out)
+{
+	memset(out, 0, offsetof(struct detector_outcome, why));
+	if (!event_fields_scan(d->fields, &d->opts.scan, json, len, &w->ev, out->why,
+			       sizeof(out->why))) {
+		out->verdict = DETECTOR_REJECTED;
+		out->over_limit = over_limit(json, len);
+		return;
+	}
+	if (!read_timestamp(d, w, &out->ts, out->why, sizeof(out->why))) {
+		out->verdict = DETECTOR_UNTIMED;
+		if (untimed_used(d))
+			out->c = judge_candidate(d, w, json, len, 0, true);
+		return;
+	}
+	if ((d->opts.has_from && out->ts < d->opts.from_ms) ||
+	    (d->opts.has_to && out->ts > d->opts.to_ms)) {
+		out->verdict = DETECTOR_OUT_OF_RANGE;
+		return;
+	}
+	out->verdict = DETECTOR_TIMED;
+	out->c = judge_candidate(d, w, json, len, out->ts, false);
+}
+
+void detector_judge(const struct detector *d, struct detector_worker *w, const char *json,
+		    size_t len, struct detector_outcome *out)
+{
+	struct eval_stats before, after;
+
+	eval_stats_get(&before);
+	judge(d, w, json, len, out);
+	eval_stats_get(&after);
+	if (before.regex_limit_hits == after.regex_limit_hits &&
+	    before.combination_limit_hits == after.combination_limit_hits)
+		return;
+	if (out->c != NULL)
+		candidate_unref(out->c);
+	out->c = NULL;
+	out->verdict = DETECTOR_RETRY;
+}
+
+static bool query_not_done(void *arg, unsigned query)
+{
+	const struct detector *d = arg;
+
+	return !d->queries[query].done;
+}
+
+/* `c` without its hits of queries that are done, or NULL when none is left. */
+static struct candidate *live_hits(struct detector *d, struct candidate *c)
+{
+	if (c == NULL || candidate_keep_hits(c, query_not_done, d) > 0)
+		return c;
+	candidate_unref(c);
+	return NULL;
+}
+
+bool detector_feed_judged(struct detector *d, const char *json, size_t len,
+			  const char *origin, size_t line, bool streaming,
+			  struct detector_outcome *out)
+{
+	struct candidate *c = live_hits(d, out->c);
+
+	out->c = NULL;
+	if (out->verdict == DETECTOR_RETRY)
+		return detector_feed(d, json, len, origin, line, streaming);
+	d->stats.events++;
+	d->origin = origin;
+	d->line = line;
+	if (out->verdict == DETECTOR_REJECTED) {
+		report(d, ++*(out->over_limit ? &d->stats.over_limit : &d->stats.malformed),
+		       origin, line, "%s", out->why);
+		return false;
+	}
+	if (out->verdict == DETECTOR_UNTIMED)
+		return feed_untimed(d, c, origin, line, out->why);
+	d->stats.timed++;
+	if (out->verdict == DETECTOR_OUT_OF_RANGE) {
+		d->stats.out_of_range++;
+		return true;
+	}
+	if (out->ts > d->latest)
+		d->latest = out->ts;
+
+	if (c != NULL)
+		hold(d, c, origin, line, streaming);
+	if (streaming)
+		advance_stream(d, out->ts);
+	return true;
 }
 
 bool detector_feed(struct detector *d, const char *json, size_t len,
 		   const char *origin, size_t line, bool streaming)
 {
-	char why[256];
-	int64_t ts;
-	struct candidate *c;
+	struct detector_outcome out;
 
-	d->stats.events++;
+	/* The limit counts name the document that hit them. */
 	d->origin = origin;
 	d->line = line;
-	if (!event_fields_scan(d->fields, &d->opts.scan, json, len, &d->ev, why, sizeof(why))) {
-		reject(d, json, len, origin, line, why);
-		return false;
-	}
-	if (!read_timestamp(d, &ts, why, sizeof(why)))
-		return feed_untimed(d, json, len, origin, line, why);
-	d->stats.timed++;
-	if ((d->opts.has_from && ts < d->opts.from_ms) || (d->opts.has_to && ts > d->opts.to_ms)) {
-		d->stats.out_of_range++;
-		return true;
-	}
-	if (ts > d->latest)
-		d->latest = ts;
-
-	c = evaluate(d, json, len, false);
-	if (c != NULL)
-		hold(d, c, json, len, ts, origin, line, streaming);
-	if (streaming)
-		advance_stream(d, ts);
-	return true;
+	judge(d, d->own, json, len, &out);
+	return detector_feed_judged(d, json, len, origin, line, streaming, &out);
 }
 
 void detector_advance(struct detector *d, int64_t now_ms)
@@ -1340,11 +1460,8 @@ void detector_free(struct detector *d)
 		datefmt_free(d->date_formats[i]);
 	free(d->date_formats);
 	free(d->date_by_slot);
-	event_fields_free(&d->ev);
-	clause_marks_free(d->marks);
+	detector_worker_free(d->own);
 	clause_index_free(d->gate);
-	arena_free(&d->scratch);
-	buf_free(&d->keybuf);
 	field_set_free(d->fields);
 	free(d);
 }

@@ -174,6 +174,56 @@ void detector_start(struct detector *d);
  */
 bool detector_feed(struct detector *d, const char *json, size_t len,
 		   const char *origin, size_t line, bool streaming);
+/*
+ * Feeding from several threads. Evaluating a document (its field scan,
+ * timestamp, time range, every clause and the candidate) only reads the
+ * detector, so other threads may do it with a worker of their own while
+ * the thread that feeds takes the outcomes in input order with
+ * detector_feed_judged(); results and messages are those of
+ * detector_feed() over the same documents.
+ */
+enum detector_verdict {
+	DETECTOR_REJECTED,      /* malformed, or over a scan limit */
+	DETECTOR_UNTIMED,       /* no valid timestamp */
+	DETECTOR_OUT_OF_RANGE,  /* outside --from/--to */
+	DETECTOR_TIMED,         /* in range; a candidate when it passed a clause */
+	/*
+	 * An evaluation limit was hit on some thread meanwhile: the limit
+	 * counts are global, so detector_feed_judged() evaluates the document
+	 * again, and no other thread may evaluate while it does.
+	 */
+	DETECTOR_RETRY,
+};
+
+#define DETECTOR_WHY_MAX 256
+
+struct detector_outcome {
+	enum detector_verdict verdict;
+	bool over_limit;          /* REJECTED: valid JSON beyond --max-depth or the values cap */
+	int64_t ts;               /* TIMED, OUT_OF_RANGE: epoch milliseconds */
+	struct candidate *c;      /* UNTIMED, TIMED: one reference, or NULL */
+	char why[DETECTOR_WHY_MAX]; /* REJECTED, UNTIMED: the message */
+};
+
+/* One thread's evaluation state; created after detector_start(), freed before the detector. */
+struct detector_worker;
+
+struct detector_worker *detector_worker_new(const struct detector *d);
+void detector_worker_free(struct detector_worker *w);
+
+/* Evaluates one document into `out`; safe on several threads with a worker each. */
+void detector_judge(const struct detector *d, struct detector_worker *w, const char *json,
+		    size_t len, struct detector_outcome *out);
+
+/*
+ * What detector_feed() does after the evaluation, with the outcome of
+ * detector_judge() over the same document; takes out->c's reference. Call
+ * in input order, on one thread.
+ */
+bool detector_feed_judged(struct detector *d, const char *json, size_t len,
+			  const char *origin, size_t line, bool streaming,
+			  struct detector_outcome *out);
+
 /* Releases every held candidate in order. */
 void detector_flush(struct detector *d);
 

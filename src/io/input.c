@@ -91,6 +91,8 @@ struct input {
 	size_t filtered;
 	input_tick_fn tick;      /* NULL: none */
 	void *tick_arg;
+	input_notice_fn notice;  /* NULL: none */
+	void *notice_arg;
 	unsigned threads;        /* filter workers; below 2, none */
 	struct par *par;         /* the workers, once the input is known to be NDJSON */
 	bool par_tried;
@@ -230,11 +232,14 @@ static enum split_status scan_value(struct input *in, struct split_scan *s)
 
 /*
  * Counts one message. Returns true when a first reading of the file
- * already printed it.
+ * already printed it, or when the notice callback returns false because
+ * the reader stops before this point.
  */
 static bool quieted(struct input *in)
 {
-	return ++in->messages <= in->quiet;
+	if (++in->messages <= in->quiet)
+		return true;
+	return in->notice != NULL && !in->notice(in->notice_arg);
 }
 
 /* Prints the source's warning, if any, as one of this input's messages. */
@@ -990,6 +995,12 @@ void input_set_tick(struct input *in, input_tick_fn fn, void *arg)
 {
 	in->tick = fn;
 	in->tick_arg = arg;
+}
+
+void input_set_notice(struct input *in, input_notice_fn fn, void *arg)
+{
+	in->notice = fn;
+	in->notice_arg = arg;
 }
 
 uintmax_t input_offset(const struct input *in)

@@ -104,6 +104,17 @@ typedef void (*input_tick_fn)(void *arg);
 
 void input_set_tick(struct input *in, input_tick_fn fn, void *arg);
 
+/*
+ * Called on the reading thread just before the input prints one of its
+ * messages. A caller that still keeps earlier documents in a queue then
+ * feeds them first, so the messages stay in input order. Returning false
+ * means that the caller stops reading before this point, so the message
+ * is counted and not printed.
+ */
+typedef bool (*input_notice_fn)(void *arg);
+
+void input_set_notice(struct input *in, input_notice_fn fn, void *arg);
+
 /* Bytes read from the file so far, for progress: compressed bytes for gzip and zstd. */
 uintmax_t input_offset(const struct input *in);
 
