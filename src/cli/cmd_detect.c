@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_options.h"
 #include "commands.h"
 #include "detect_job.h"
 #include "detect_pool.h"
@@ -150,8 +151,9 @@ static void detect_usage(FILE *out)
 "      --max-depth N           JSON nesting depth (default 512, at most 100000)\n"
 "      --max-values-per-field N  values kept per field of one event (default\n"
 "                              10000, at most 100000000)\n"
-"      --max-errors N          messages printed per kind of bad input (default 20);\n"
-"                              the rest are counted in the summary\n"
+"      --max-errors N          messages printed per kind of bad input (default 20),\n"
+"                              and of unreadable documents per file; the rest\n"
+"                              are counted in the summary\n"
 "      --quiet                 no progress line on a terminal\n"
 "      --no-prefilter          parse every event and test every clause; by\n"
 "                              default, NDJSON lines that lack every literal\n"
@@ -192,22 +194,6 @@ struct detect_args {
 	size_t nfiles;
 };
 
-static bool parse_count(const char *option, const char *text, int64_t min, int64_t *out)
-{
-	char *end;
-	long long n;
-
-	errno = 0;
-	n = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || n < min) {
-		diag_error("invalid value '%s' for --%s: expected an integer of at least %" PRId64,
-			   text, option, min);
-		return false;
-	}
-	*out = n;
-	return true;
-}
-
 /* An integer from `min` to `max`; the message names both bounds. */
 static bool parse_bounded(const char *option, const char *text, int64_t min, int64_t max,
 			  int64_t *out)
@@ -245,30 +231,6 @@ static bool parse_sort_buffer(const char *text, size_t *out)
 	}
 	*out = (size_t)n;
 	return true;
-}
-
-/* Parses "500ms", "5s", "2m", "1h", "1d" or a number of milliseconds. */
-static bool parse_duration(const char *option, const char *text, int64_t *ms)
-{
-	static const struct { const char *unit; int64_t scale; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 }, { "", 1 },
-	};
-	char *end;
-	long long n;
-
-	errno = 0;
-	n = strtoll(text, &end, 10);
-	if (errno == 0 && end != text && n >= 0) {
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			if (strcmp(end, units[i].unit) == 0) {
-				*ms = n * units[i].scale;
-				return true;
-			}
-		}
-	}
-	diag_error("invalid duration '%s' for --%s: expected a number with ms, s, m, h or d",
-		   text, option);
-	return false;
 }
 
 static bool parse_time(const char *option, const char *text, int64_t *ms)
@@ -329,7 +291,7 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 	case OPT_QUIET: a->quiet = true; return true;
 	case OPT_NO_PREFILTER: a->no_prefilter = a->det.no_clause_index = true; return true;
 	case OPT_THREADS:
-		if (!parse_count("threads", arg, 1, &n))
+		if (!cli_parse_count("threads", arg, 1, &n))
 			return false;
 		if (n > MAX_THREADS) {
 			diag_error("invalid value '%s' for --threads: at most %d", arg, MAX_THREADS);
@@ -347,7 +309,7 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 	case OPT_TIMESTAMP_FIELD: a->det.timestamp_field = arg; return true;
 	case OPT_TIEBREAKER_FIELD: a->det.tiebreaker_field = arg; return true;
 	case OPT_CATEGORY_FIELD: a->det.category_field = arg; return true;
-	case OPT_SIZE: return parse_count("size", arg, 0, &a->det.size);
+	case OPT_SIZE: return cli_parse_count("size", arg, 0, &a->det.size);
 	case OPT_RESULT_POSITION:
 		if (strcmp(arg, "head") == 0 || strcmp(arg, "tail") == 0) {
 			a->det.result_tail = strcmp(arg, "tail") == 0;
@@ -356,7 +318,7 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		diag_error("invalid value '%s' for --result-position: expected head or tail", arg);
 		return false;
 	case OPT_MAX_SAMPLES_PER_KEY:
-		if (!parse_count("max-samples-per-key", arg, 1, &n))
+		if (!cli_parse_count("max-samples-per-key", arg, 1, &n))
 			return false;
 		if (n > MAX_SAMPLES_PER_KEY) {
 			diag_error("invalid value '%s' for --max-samples-per-key: at most %d", arg,
@@ -374,18 +336,18 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		a->det.has_to = true;
 		a->to = arg;
 		return parse_time("to", arg, &a->det.to_ms);
-	case OPT_REORDER_WINDOW: return parse_duration("reorder-window", arg, &a->det.reorder_window_ms);
+	case OPT_REORDER_WINDOW: return cli_parse_duration("reorder-window", arg, &a->det.reorder_window_ms);
 	case OPT_SORT_BUFFER: return parse_sort_buffer(arg, &a->det.sort_buffer);
 	case OPT_REORDER_MAX:
-		if (!parse_count("reorder-max-events", arg, 1, &n)) return false;
+		if (!cli_parse_count("reorder-max-events", arg, 1, &n)) return false;
 		a->det.reorder_max = (size_t)n;
 		return true;
 	case OPT_MAX_SEQUENCES:
-		if (!parse_count("max-sequences", arg, 1, &n)) return false;
+		if (!cli_parse_count("max-sequences", arg, 1, &n)) return false;
 		a->det.max_sequences = (size_t)n;
 		return true;
 	case OPT_MAX_DOCUMENT:
-		if (!parse_count("max-document-size", arg, 1024, &n)) return false;
+		if (!cli_parse_count("max-document-size", arg, 1024, &n)) return false;
 		a->input.max_document = (size_t)n;
 		return true;
 	case OPT_MAX_DEPTH:
@@ -398,26 +360,11 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 		a->det.scan.max_values = (unsigned)n;
 		return true;
 	case OPT_MAX_ERRORS:
-		if (!parse_count("max-errors", arg, 0, &n)) return false;
+		if (!cli_parse_count("max-errors", arg, 0, &n)) return false;
 		a->det.max_diagnostics = (size_t)n;
 		return true;
 	}
 	return false;
-}
-
-/* getopt_long's error for the option just read: ':' a missing value, '?' an unknown option. */
-static void option_error(int opt, char **argv)
-{
-	const char *text = argv[optind - 1];
-	char letter[3] = { '-', (char)optopt, '\0' };
-
-	/* A long option is named as written; a short one by its letter, in case of a group ("-hx"). */
-	if (strncmp(text, "--", 2) != 0)
-		text = letter;
-	if (opt == ':')
-		diag_error("option '%s' needs a value", text);
-	else
-		diag_error("unknown or ambiguous option '%s' for detect", text);
 }
 
 /* Returns 0 to go on, or the exit status to return at once. */
@@ -439,7 +386,7 @@ static int parse_args(int argc, char **argv, struct detect_args *a)
 		}
 		if (opt == '?' || opt == ':' || !parse_option(opt, optarg, a)) {
 			if (opt == '?' || opt == ':')
-				option_error(opt, argv);
+				cli_option_error("detect", opt, argv);
 			fputs("Run 'sitewatch detect --help' for the options.\n", stderr);
 			return EXIT_FATAL;
 		}
@@ -477,6 +424,7 @@ struct reading {
 	size_t framing_skipped;           /* malformed documents the input layer found */
 	size_t filtered;                  /* lines the prefilter passed over */
 	size_t trailing;                  /* lines with text after their document */
+	size_t max_reports;               /* --max-errors: malformed documents with a message, per input */
 	/*
 	 * Per FILE argument, from the first reading, for a second one: the
 	 * input layer's messages (printed once only) and whether it could
@@ -518,7 +466,7 @@ static void tick(void *arg)
 {
 	struct reading *rd = arg;
 
-	detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
+	detect_progress_tick(&rd->progress, detector_stats(rd->det)->results);
 }
 
 /* The prefilter of the job's queries, or NULL when some clause needs no literal. */
@@ -562,7 +510,7 @@ static int feed_pool(struct reading *rd, struct input *in, bool streaming,
 		if (!detect_pool_feed(rd->pool, doc.json, doc.len, doc.origin, doc.line, streaming,
 				      counts))
 			break;
-		detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
+		detect_progress_tick(&rd->progress, detector_stats(rd->det)->results);
 	}
 	if (!detect_pool_drain(rd->pool)) {
 		*counts = *detect_pool_stop_counts(rd->pool);
@@ -581,7 +529,7 @@ static int feed_here(struct reading *rd, struct input *in, bool streaming,
 
 	while ((r = input_next(in, &doc)) == 1) {
 		detector_feed(rd->det, doc.json, doc.len, doc.origin, doc.line, streaming);
-		detect_progress_tick(&rd->progress, detector_stats(rd->det)->candidates);
+		detect_progress_tick(&rd->progress, detector_stats(rd->det)->results);
 		if ((streaming && detector_done(rd->det)) || detector_order_broken(rd->det))
 			break;
 	}
@@ -610,6 +558,7 @@ static bool read_input(struct reading *rd, char **files, size_t index,
 	}
 	if (rd->messages != NULL)
 		input_set_quiet(in, rd->messages[index]);
+	input_set_max_reports(in, rd->max_reports);
 	if (rd->prefilter != NULL)
 		input_set_filter(in, filter_line, rd->prefilter);
 	input_set_threads(in, rd->threads);
@@ -923,6 +872,7 @@ int cmd_detect(int argc, char **argv)
 	rd.det = det;
 	rd.prefilter = args.no_prefilter ? NULL : job_prefilter(&job);
 	rd.threads = args.threads > 0 ? args.threads : default_threads();
+	rd.max_reports = args.det.max_diagnostics;
 	/*
 	 * --threads 1 evaluates on this thread, with no batches. Otherwise
 	 * this thread frames, feeds in order, and evaluates when it waits.

@@ -61,7 +61,7 @@ static int terminal_width(void)
 	return 80;
 }
 
-static void draw(struct detect_progress *p, const struct timespec *now, uint64_t matches)
+static void draw(struct detect_progress *p, const struct timespec *now, uint64_t results)
 {
 	uintmax_t offset = input_offset(p->in);
 	intmax_t size = input_size(p->in);
@@ -74,11 +74,11 @@ static void draw(struct detect_progress *p, const struct timespec *now, uint64_t
 	if (size > 0) {
 		format_bytes(total, sizeof(total), (double)size);
 		n = snprintf(line, sizeof(line), "sitewatch: %s: %s of %s (%.0f%%), %s/s, %" PRIu64
-			     " matches", p->origin, read, total, 100.0 * (double)offset / (double)size,
-			     rate, matches);
+			     " results", p->origin, read, total, 100.0 * (double)offset / (double)size,
+			     rate, results);
 	} else {
-		n = snprintf(line, sizeof(line), "sitewatch: %s: %s, %s/s, %" PRIu64 " matches",
-			     p->origin, read, rate, matches);
+		n = snprintf(line, sizeof(line), "sitewatch: %s: %s, %s/s, %" PRIu64 " results",
+			     p->origin, read, rate, results);
 	}
 	/* A line that wraps could not be erased with a carriage return. */
 	if (n >= width)
@@ -91,7 +91,7 @@ static void draw(struct detect_progress *p, const struct timespec *now, uint64_t
 	p->last_draw = *now;
 }
 
-void detect_progress_tick(struct detect_progress *p, uint64_t matches)
+void detect_progress_tick(struct detect_progress *p, uint64_t results)
 {
 	struct timespec now;
 
@@ -101,7 +101,7 @@ void detect_progress_tick(struct detect_progress *p, uint64_t matches)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (elapsed_ns(&p->start, &now) < FIRST_DRAW_NS || elapsed_ns(&p->last_draw, &now) < REDRAW_NS)
 		return;
-	draw(p, &now, matches);
+	draw(p, &now, results);
 }
 
 void detect_progress_end(struct detect_progress *p)

@@ -1,6 +1,6 @@
 /*
  * The progress line of `detect` on a terminal: the input being read, bytes
- * read of its size, the read rate and the matches so far, redrawn at most
+ * read of its size, the read rate and the results so far, redrawn at most
  * four times a second on stderr and erased at the end. It appears only
  * when stderr is a terminal, --quiet is not given and the run has lasted
  * a second, so that short runs, pipes and log files never see it.
@@ -38,10 +38,11 @@ void detect_progress_file_end(struct detect_progress *p);
 
 /*
  * Called for every event or line read: cheap, it reads the clock once in
- * a while and redraws when a quarter of a second has passed. `matches` is
- * what the line reports as matches so far.
+ * a while and redraws when a quarter of a second has passed. `results`
+ * is the count of results (alerts, sequences) released so far: results
+ * of files read out of time order come only at the end.
  */
-void detect_progress_tick(struct detect_progress *p, uint64_t matches);
+void detect_progress_tick(struct detect_progress *p, uint64_t results);
 
 /* Erases the line. */
 void detect_progress_end(struct detect_progress *p);

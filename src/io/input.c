@@ -37,9 +37,6 @@
 #include "util/diag.h"
 #include "util/xalloc.h"
 
-/* Malformed documents reported per input; the rest are only counted. */
-#define INPUT_MAX_REPORTS 100
-
 enum context {
 	CTX_TOP,    /* between top-level values */
 	CTX_ARRAY,  /* inside a top-level array */
@@ -85,6 +82,7 @@ struct input {
 	bool error_shown;
 	size_t messages;      /* malformed documents and read errors, printed or not */
 	size_t quiet;         /* the first so many are not printed (input_set_quiet()) */
+	size_t max_reports;   /* malformed documents reported with a message, at most */
 
 	input_filter_fn filter;  /* NULL: every line is framed */
 	void *filter_arg;
@@ -263,10 +261,11 @@ static void report(struct input *in, size_t line, const char *fmt, ...)
 	in->reported++;
 	if (quieted(in))
 		return;
-	if (in->reported > INPUT_MAX_REPORTS) {
-		if (in->reported == INPUT_MAX_REPORTS + 1)
-			diag_at(in->origin, line, "more than %d malformed documents; the rest are "
-				"skipped and counted without a message", INPUT_MAX_REPORTS);
+	if (in->reported > in->max_reports) {
+		if (in->reported == in->max_reports + 1 && in->max_reports > 0)
+			diag_at(in->origin, line, "more than %zu malformed documents; the rest are "
+				"skipped and counted without a message (raise --max-errors)",
+				in->max_reports);
 		return;
 	}
 
@@ -908,6 +907,7 @@ struct input *input_open_block(const char *path, const struct input_limits *limi
 
 	/* Half the address space: the window size computed from it cannot overflow. */
 	in->max_document = (limits ? limits : &defaults)->max_document;
+	in->max_reports = INPUT_MAX_REPORTS;
 	if (in->max_document > SIZE_MAX / 2)
 		in->max_document = SIZE_MAX / 2;
 	in->block = block > 0 ? block : INPUT_BLOCK;
@@ -968,6 +968,11 @@ size_t input_messages(const struct input *in)
 void input_set_quiet(struct input *in, size_t count)
 {
 	in->quiet = count;
+}
+
+void input_set_max_reports(struct input *in, size_t count)
+{
+	in->max_reports = count;
 }
 
 size_t input_trailing(const struct input *in)

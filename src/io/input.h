@@ -30,6 +30,9 @@ struct input_limits {
 
 #define INPUT_LIMITS_DEFAULT { 64u << 20 }
 
+/* Malformed documents reported per input by default; the rest are only counted. */
+#define INPUT_MAX_REPORTS 100
+
 struct input_doc {
 	const char *json;   /* the document's bytes, a JSON object */
 	size_t len;
@@ -64,6 +67,12 @@ size_t input_messages(const struct input *in);
  * files again when they turn out not to be in time order).
  */
 void input_set_quiet(struct input *in, size_t count);
+
+/*
+ * Malformed documents reported with a message, at most (default
+ * INPUT_MAX_REPORTS); the rest are counted. 0 prints none.
+ */
+void input_set_max_reports(struct input *in, size_t count);
 
 /*
  * Lines whose document was delivered but had more text after it on the
