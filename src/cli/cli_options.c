@@ -8,6 +8,17 @@
 
 #include "util/diag.h"
 
+bool cli_set_query(const char **query, const char *arg)
+{
+	if (*query != NULL) {
+		diag_error("-q given twice ('%.60s' and '%.60s'): run one query per command, "
+			   "or put the queries in a rule file for -r", *query, arg);
+		return false;
+	}
+	*query = arg;
+	return true;
+}
+
 bool cli_parse_count(const char *option, const char *text, int64_t min, int64_t *out)
 {
 	char *end;

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* -q: takes `arg` as *query; a second -q is an error. */
+bool cli_set_query(const char **query, const char *arg);
+
 /* A whole number of at least `min`. */
 bool cli_parse_count(const char *option, const char *text, int64_t min, int64_t *out);
 

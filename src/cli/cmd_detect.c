@@ -275,14 +275,7 @@ static bool parse_option(int opt, char *arg, struct detect_args *a)
 	int64_t n;
 
 	switch (opt) {
-	case 'q':
-		if (a->query != NULL) {
-			diag_error("-q given twice ('%.60s' and '%.60s'): run one query per command, "
-				   "or put the queries in a rule file for -r", a->query, arg);
-			return false;
-		}
-		a->query = arg;
-		return true;
+	case 'q': return cli_set_query(&a->query, arg);
 	case 'r':
 		a->rule_paths = xrealloc(a->rule_paths, (a->nrule_paths + 1) * sizeof(*a->rule_paths));
 		a->rule_paths[a->nrule_paths++] = arg;

@@ -161,14 +161,7 @@ static bool parse_option(int opt, const char *arg, struct watch_args *a)
 	int64_t n;
 
 	switch (opt) {
-	case 'q':
-		if (a->query != NULL) {
-			diag_error("-q given twice ('%.60s' and '%.60s'): run one query per command, "
-				   "or put the queries in a rule file for -r", a->query, arg);
-			return false;
-		}
-		a->query = arg;
-		return true;
+	case 'q': return cli_set_query(&a->query, arg);
 	case 'r': append(&a->rule_paths, &a->nrule_paths, arg); return true;
 	case OPT_INCLUDE_DISABLED: a->include_disabled = true; return true;
 	case OPT_PATH: append(&a->paths, &a->npaths, arg); return true;
