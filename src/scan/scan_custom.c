@@ -361,13 +361,7 @@ static void unreadable_module(struct scan_finding *f, enum scan_read_status stat
 	}
 }
 
-/*
- * An extension module runs machine code at every start, which its strings
- * do not show: at least medium. The C library functions it links against
- * are NUL-delimited names in its dynamic string table (ELF .dynstr): one
- * that starts a process or replaces the program makes it high.
- */
-static void native_module(struct scan_finding *f)
+enum scan_verdict scan_native_judge(const char *code, size_t len, struct buf *why)
 {
 	static const char *const calls[] = { "system", "popen", "execve", "execv", "execvp", "execl",
 					     "execlp", "execle", "posix_spawn", "posix_spawnp", "fork",
@@ -375,25 +369,36 @@ static void native_module(struct scan_finding *f)
 	char probe[32];
 	const char *sep = "";
 	struct buf seen = BUF_INIT;
+	enum scan_verdict v = SCAN_MEDIUM;
 
-	if (f->floor < SCAN_MEDIUM)
-		f->floor = SCAN_MEDIUM;
-	scan_finding_reason(f, "a native extension module: the machine code it runs at every start "
-			    "cannot be judged from its strings");
-	for (size_t k = 0; f->code != NULL && k < sizeof(calls) / sizeof(calls[0]); k++) {
+	buf_puts(why, "a native extension module: the machine code it runs cannot be judged from its "
+		 "strings");
+	for (size_t k = 0; code != NULL && k < sizeof(calls) / sizeof(calls[0]); k++) {
 		size_t n = (size_t)snprintf(probe, sizeof(probe), "%c%s%c", 0, calls[k], 0);
 
-		if (memmem(f->code, f->code_len, probe, n) != NULL) {
+		if (memmem(code, len, probe, n) != NULL) {
 			buf_printf(&seen, "%s%s()", sep, calls[k]);
 			sep = ", ";
 		}
 	}
 	if (seen.len > 0) {
-		if (f->floor < SCAN_HIGH)
-			f->floor = SCAN_HIGH;
-		scan_finding_reason(f, "links against %s, which start processes or load code", seen.data);
+		v = SCAN_HIGH;
+		buf_printf(why, "; links against %s, which start processes or load code", seen.data);
 	}
 	buf_free(&seen);
+	return v;
+}
+
+/* A customize module that is an extension module: see scan_native_judge(). */
+static void native_module(struct scan_finding *f)
+{
+	struct buf why = BUF_INIT;
+	enum scan_verdict v = scan_native_judge(f->code, f->code_len, &why);
+
+	if (f->floor < v)
+		f->floor = v;
+	scan_finding_reason(f, "%s", why.data);
+	buf_free(&why);
 }
 
 /* Fills a finding with the module file's facts, once. */
@@ -531,6 +536,21 @@ static void zip_code(struct scan_ctx *ctx, struct scan_finding *f, const struct 
 }
 
 /*
+ * An earlier entry of the same name: scan judged the last one (the one
+ * zipimport imports), and the hidden copy is itself a reason for doubt.
+ */
+static void duplicate_member(struct scan_finding *f, const struct scan_zip *z, long i)
+{
+	if (!scan_zip_shadows(z, (size_t)i))
+		return;
+	if (f->floor < SCAN_MEDIUM)
+		f->floor = SCAN_MEDIUM;
+	scan_finding_reason(f, "the archive holds more than one entry named %.*s: zipimport imports "
+			    "the last one, which is the one judged, while tools that read the first see "
+			    "other content", (int)z->v[i].name_len, z->v[i].name);
+}
+
+/*
  * Records a customize module inside a zip on sys.path as the finding
  * ZIP/MEMBER. Returns NULL when the zip has no such module or cannot be
  * read (path_line() reports an unreadable zip).
@@ -558,11 +578,99 @@ static struct scan_finding *zip_module(struct scan_ctx *ctx, const char *zip, co
 				zip_code(ctx, f, &z, pyc, true);
 			scan_finding_reason(f, "a member of the zip archive %s on sys.path, which zipimport "
 					    "reads", zip);
+			duplicate_member(f, &z, named);
 		}
 	}
 	scan_zip_free(&z);
 	scan_file_free(&file);
 	return f;
+}
+
+/*
+ * The member that importing NAME loads from the folder `inner` of the zip
+ * archive `zip` ("" for its top, "pkg" inside a package), as the path
+ * "ZIP/MEMBER", malloc()ed; NULL when the archive has none or cannot be read.
+ */
+static char *zip_find_module(struct scan_ctx *ctx, const char *zip, const char *inner, const char *name)
+{
+	struct scan_file file;
+	struct scan_zip z;
+	char probe[512];    /* a dotted name's path in the archive; longer ones are not looked up */
+	char *found = NULL;
+	long src, pyc;
+
+	if ((size_t)snprintf(probe, sizeof(probe), "%s%s%s", inner, inner[0] ? "/" : "", name) >=
+	    sizeof(probe))
+		return NULL;
+	if (scan_fs_read(&ctx->fs, zip, &file) != SCAN_READ_OK)
+		return NULL;
+	if (scan_zip_open(&z, file.data, file.size) == NULL && zip_member(&z, probe, &src, &pyc)) {
+		long named = src >= 0 ? src : pyc;
+		struct buf out = BUF_INIT;
+
+		buf_printf(&out, "%s/%.*s", zip, (int)z.v[named].name_len, z.v[named].name);
+		found = buf_detach(&out);
+	}
+	scan_zip_free(&z);
+	scan_file_free(&file);
+	return found;
+}
+
+/*
+ * Splits a path that runs into a zip archive ("/opt/a.zip/pkg/sub.py") into
+ * the archive (malloc()ed in *zip) and the part inside it (*inner, pointing
+ * into `path`). False when no leading part of `path` is a regular file.
+ */
+static bool zip_split(struct scan_ctx *ctx, const char *path, char **zip, const char **inner)
+{
+	char *head = xstrdup(path);
+	char *cut;
+	struct stat st;
+
+	while ((cut = strrchr(head, '/')) != NULL && cut != head) {
+		*cut = '\0';
+		if (scan_fs_stat(&ctx->fs, head, &st) != 0)
+			continue;
+		if (!S_ISREG(st.st_mode))
+			break;
+		*inner = path + (cut - head) + 1;
+		*zip = head;
+		return true;
+	}
+	free(head);
+	return false;
+}
+
+bool scan_module_in_zip(struct scan_ctx *ctx, const char *path, struct scan_file *out, const char **why)
+{
+	struct scan_file file;
+	struct scan_zip z;
+	struct buf bytes = BUF_INIT;
+	const char *inner;
+	char *zip;
+	long i;
+
+	if (!zip_split(ctx, path, &zip, &inner))
+		return false;
+	*why = "the archive cannot be read";
+	if (scan_fs_read(&ctx->fs, zip, &file) == SCAN_READ_OK) {
+		*why = scan_zip_open(&z, file.data, file.size);
+		i = *why == NULL ? scan_zip_find(&z, inner) : -1;
+		if (*why == NULL && i < 0)
+			*why = "the archive has no such member";
+		if (i >= 0)
+			*why = scan_zip_read(&z, (size_t)i, ctx->opt.max_file_size, &bytes);
+		if (*why == NULL) {
+			out->size = bytes.len;
+			out->data = buf_detach(&bytes);
+			out->st = file.st;
+		}
+		scan_zip_free(&z);
+		scan_file_free(&file);
+	}
+	buf_free(&bytes);
+	free(zip);
+	return true;
 }
 
 /* The import of one customize module through `path`. */
@@ -656,6 +764,14 @@ char *scan_module_resolve(struct scan_ctx *ctx, size_t interp, const struct scan
 	if (cached != NULL)
 		*cached = NULL;
 	for (size_t i = 0; i < path->n; i++) {
+		char *member = NULL;
+
+		if (zip_entry(ctx, path->dirs[i]) &&
+		    (member = zip_find_module(ctx, path->dirs[i], "", name)) != NULL) {
+			*at = i;
+			hit_free(&ns);
+			return member;
+		}
 		if (find_in_dir(ctx, &ctx->interps[interp], path->dirs[i], name, &hit, &ns)) {
 			*at = i;
 			return take_hit(&hit, &ns, cached);
@@ -663,6 +779,19 @@ char *scan_module_resolve(struct scan_ctx *ctx, size_t interp, const struct scan
 	}
 	hit_free(&ns);
 	return NULL;
+}
+
+/* A submodule of a package that lies inside a zip archive ("ZIP/pkg"). */
+static char *package_in_zip(struct scan_ctx *ctx, const char *dir, const char *name)
+{
+	const char *inner;
+	char *zip, *found;
+
+	if (!zip_split(ctx, dir, &zip, &inner))
+		return NULL;
+	found = zip_find_module(ctx, zip, inner, name);
+	free(zip);
+	return found;
 }
 
 char *scan_module_in_dir(struct scan_ctx *ctx, size_t interp, const char *dir, const char *name,
@@ -675,7 +804,7 @@ char *scan_module_in_dir(struct scan_ctx *ctx, size_t interp, const char *dir, c
 	if (find_in_dir(ctx, &ctx->interps[interp], dir, name, &hit, &ns))
 		return take_hit(&hit, &ns, cached);
 	hit_free(&ns);
-	return NULL;
+	return package_in_zip(ctx, dir, name);
 }
 
 /* Which interpreters a module form found outside their own sys.path would load. */
@@ -694,6 +823,20 @@ static void add_fitting_interps(struct scan_ctx *ctx, struct scan_finding *f,
 	}
 }
 
+/* A customize module in a zip archive that an environment setting puts on sys.path. */
+static void customize_in_zip(struct scan_ctx *ctx, const char *zip, const char *name,
+			     const char *origin)
+{
+	struct scan_finding *f = zip_module(ctx, zip, name);
+
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < ctx->ninterps; i++)
+		scan_finding_add_interp(f, i);
+	scan_finding_reason(f, "in %s, a zip archive that %s puts ahead of the standard library: runs "
+			    "in every interpreter started with that setting", zip, origin);
+}
+
 void scan_customize_in_folder(struct scan_ctx *ctx, const char *dir, const char *origin)
 {
 	static const char *const names[] = { "sitecustomize", "usercustomize" };
@@ -702,6 +845,10 @@ void scan_customize_in_folder(struct scan_ctx *ctx, const char *dir, const char 
 		struct module_hit ns = { 0 }, hit;
 		struct scan_finding *f;
 
+		if (zip_entry(ctx, dir)) {
+			customize_in_zip(ctx, dir, names[k], origin);
+			continue;
+		}
 		if (!find_in_dir(ctx, NULL, dir, names[k], &hit, &ns)) {
 			hit_free(&ns);
 			continue;

@@ -33,7 +33,7 @@ void scan_customize(struct scan_ctx *ctx, size_t interp, const struct scan_syspa
 /*
  * The file that `import NAME` loads for interpreter `interp` through `path`
  * (a package's __init__, an extension module, a source or a sourceless
- * .pyc), malloc()ed, with the index of its folder in *at; NULL when no
+ * .pyc; for a zip archive on `path`, the member as "ZIP/MEMBER"), malloc()ed, with the index of its folder in *at; NULL when no
  * folder holds it (or only a namespace folder, which runs nothing).
  */
 char *scan_module_resolve(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
@@ -49,10 +49,30 @@ char *scan_module_in_dir(struct scan_ctx *ctx, size_t interp, const char *dir, c
 			 char **cached);
 
 /*
- * Reports every customize module in a folder that an environment setting
- * puts ahead of the standard library (a PYTHONPATH element). `origin` names
+ * When `path` runs into a zip archive ("/opt/a.zip/pkg/sub.py", as
+ * scan_module_resolve() names a module that zipimport loads), reads that
+ * member into `out` (the caller frees it with scan_file_free(); its stat is
+ * the archive's) and returns true, with *why NULL, or a static text saying
+ * why the member cannot be read. False when `path` is not inside a zip.
+ */
+bool scan_module_in_zip(struct scan_ctx *ctx, const char *path, struct scan_file *out, const char **why);
+
+/*
+ * Reports every customize module in a folder, or in a zip archive (a file
+ * element, which zipimport reads), that an environment setting puts ahead
+ * of the standard library (a PYTHONPATH element). `origin` names
  * the setting ("PYTHONPATH in /etc/environment:2").
  */
 void scan_customize_in_folder(struct scan_ctx *ctx, const char *dir, const char *origin);
+
+/*
+ * Judges an extension module (`len` bytes of ELF `code`, or NULL when it
+ * could not be read). Its machine code runs when it is imported and its
+ * strings do not show what it does: at least SCAN_MEDIUM. The C library
+ * functions it links against are NUL-delimited names in its dynamic string
+ * table (ELF .dynstr): one that starts a process or loads code makes it
+ * SCAN_HIGH. Appends the reasons, joined by "; ", to `why`.
+ */
+enum scan_verdict scan_native_judge(const char *code, size_t len, struct buf *why);
 
 #endif

@@ -147,10 +147,13 @@ static void pythonpath_folder(struct scan_ctx *ctx, const struct env_line *l,
 			      struct scan_finding *f, const char *dir)
 {
 	struct buf origin = BUF_INIT;
+	struct stat st;
 
 	buf_printf(&origin, "PYTHONPATH in %s:%zu", l->origin, l->line);
 	scan_finding_reason(f, "PYTHONPATH puts %s ahead of the standard library", dir);
 	risky_place(ctx, f, dir);
+	if (scan_fs_stat(&ctx->fs, dir, &st) == 0 && S_ISREG(st.st_mode))
+		scan_site_zip_on_path(ctx, f, dir);
 	scan_customize_in_folder(ctx, dir, origin.data);
 	ctx->pythonpath = xgrow(ctx->pythonpath, &ctx->pythonpath_cap, ctx->npythonpath + 1,
 				sizeof(*ctx->pythonpath));

@@ -561,6 +561,14 @@ static bool count_import(const char *name, size_t len, void *arg)
 	return true;
 }
 
+/* True for an extension module file: NAME.so, NAME.abi3.so, NAME.cpython-311-x86_64-linux-gnu.so. */
+static bool is_extension(const char *module)
+{
+	size_t mlen = strlen(module);
+
+	return mlen > 3 && strcmp(module + mlen - 3, ".so") == 0;
+}
+
 /* The module's code as the verdict rules read it: a compiled module's strings, or the source. */
 static bool module_code(const char *module, const struct scan_file *file, struct buf *code)
 {
@@ -621,8 +629,8 @@ static enum scan_verdict judge_cached(struct follow *c, const char *cached)
 	scan_pyc_strings(file.data, file.size, &code);
 	v = judge_code(code.data, code.len, true, &reasons);
 	scan_finding_reason(c->f, "a module it imports is loaded through its cached bytecode %s (the "
-			    "header matches the source, or it is hash-based): %s", cached,
-			    reasons.data ? reasons.data : "");
+			    "header matches the source, or it is hash-based)%s%s", cached,
+			    reasons.len ? ": " : "", reasons.len ? reasons.data : "");
 	buf_free(&reasons);
 	buf_free(&code);
 	scan_file_free(&file);
@@ -678,8 +686,22 @@ static void judge_module(struct follow *c, const char *name, const char *module,
 	enum scan_verdict v, vc;
 	bool binary;
 
+	const char *zip_why = NULL;
+
 	if (c->via != NULL)
 		buf_printf(&via, " (imported by %s)", c->via);
+	if (status != SCAN_READ_OK && scan_module_in_zip(c->w->ctx, module, &file, &zip_why)) {
+		status = zip_why == NULL ? SCAN_READ_OK : status;
+		if (zip_why != NULL) {
+			if (c->f->floor < SCAN_HIGH)
+				c->f->floor = SCAN_HIGH;
+			scan_finding_reason(c->f, "imports %s from %s%s, which cannot be read from its zip "
+					    "archive (%s): a module that scan cannot see into", name, module,
+					    via.len ? via.data : "", zip_why);
+			buf_free(&via);
+			return;
+		}
+	}
 	if (status != SCAN_READ_OK) {
 		scan_finding_reason(c->f, "imports %s from %s%s, which %s", name, module,
 				    via.len ? via.data : "", scan_read_status_text(status, file.err));
@@ -689,8 +711,17 @@ static void judge_module(struct follow *c, const char *name, const char *module,
 	note_digest(c->f, module, file.data, file.size);
 	binary = module_code(module, &file, &code);
 	v = judge_code(code.data, code.len, binary, &reasons);
-	scan_finding_reason(c->f, "imports %s from %s%s: %s", name, module, via.len ? via.data : "",
-			    reasons.data ? reasons.data : "");
+	if (is_extension(module)) {
+		struct buf native = BUF_INIT;
+		enum scan_verdict vn = scan_native_judge(file.data, file.size, &native);
+
+		v = vn > v ? vn : v;
+		buf_printf(&native, "%s%s", reasons.len ? "; " : "", reasons.len ? reasons.data : "");
+		buf_free(&reasons);
+		reasons = native;
+	}
+	scan_finding_reason(c->f, "imports %s from %s%s%s%s", name, module, via.len ? via.data : "",
+			    reasons.len ? ": " : "", reasons.len ? reasons.data : "");
 	vc = cached != NULL ? judge_cached(c, cached) : SCAN_BENIGN;
 	v = vc > v ? vc : v;
 	if (c->f->module_verdict < v)
@@ -1049,12 +1080,25 @@ static char *make_path(const char *site, const char *text, size_t len)
 }
 
 /*
- * A path line that adds a file: zipimport reads it as a zip archive, whose
- * modules (sitecustomize among them) import from there. The customize stage
- * reads the members; an archive scan cannot read is a place it cannot see
- * into, so the line is at least high.
+ * Two central-directory entries of one name: zipimport imports the last,
+ * while a reader that takes the first sees other bytes. Python's zipfile
+ * warns when asked to write one ("Duplicate name"), so an archive that has
+ * one is suspect on its own: at least medium.
  */
-static void zip_on_path(struct scan_ctx *ctx, struct scan_finding *f, const char *zip)
+static void duplicate_names(struct scan_finding *f, const struct scan_zip *z, const char *zip)
+{
+	long i = scan_zip_duplicate(z);
+
+	if (i < 0)
+		return;
+	if (f->floor < SCAN_MEDIUM)
+		f->floor = SCAN_MEDIUM;
+	scan_finding_reason(f, "the zip archive %s holds more than one entry named %.*s: zipimport "
+			    "imports the last of them", zip, (int)z->v[i].name_len, z->v[i].name);
+}
+
+/* See scan_site.h. */
+void scan_site_zip_on_path(struct scan_ctx *ctx, struct scan_finding *f, const char *zip)
 {
 	struct scan_file file;
 	struct scan_zip z;
@@ -1073,6 +1117,7 @@ static void zip_on_path(struct scan_ctx *ctx, struct scan_finding *f, const char
 		if (z.truncated)
 			scan_finding_reason(f, "the archive lists more than %d members: the rest are not "
 					    "searched", SCAN_ZIP_MAX_MEMBERS);
+		duplicate_names(f, &z, zip);
 	}
 	if (status == SCAN_READ_OK) {
 		if (why == NULL)
@@ -1104,7 +1149,7 @@ static void path_line(struct site_walk *w, struct scan_finding *f, const char *s
 		scan_finding_add_interp(f, w->interp);
 		scan_syspath_add_from(&w->path, target, scan_printf(w->ctx, "%s:%zu", f->path, (size_t)l->line));
 		if (S_ISREG(st.st_mode))
-			zip_on_path(w->ctx, f, target);
+			scan_site_zip_on_path(w->ctx, f, target);
 		if (S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
 			scan_finding_reason(f, "adds %s, which every user can write to", target);
 		else if (st.st_uid != 0 && st.st_uid != f->st.st_uid)

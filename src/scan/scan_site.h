@@ -47,6 +47,16 @@ bool scan_module_exists(struct scan_ctx *ctx, const struct scan_syspath *p, size
 void scan_site_follow_module(struct scan_ctx *ctx, size_t interp, const struct scan_syspath *path,
 			     size_t nstd, struct scan_finding *f);
 
+/*
+ * Finding `f` (a .pth path line, or a PYTHONPATH setting) adds the file
+ * `zip` to sys.path: zipimport reads it as a zip archive, whose modules
+ * (sitecustomize among them) import from there. The customize stage reads
+ * the members; an archive scan cannot read is a place it cannot see into,
+ * so `f` is then at least high, and a name held twice makes it at least
+ * medium.
+ */
+void scan_site_zip_on_path(struct scan_ctx *ctx, struct scan_finding *f, const char *zip);
+
 /* Runs the .pth stage and then the customize stage for every interpreter. */
 void scan_sites(struct scan_ctx *ctx);
 

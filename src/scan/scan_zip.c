@@ -90,21 +90,70 @@ const char *scan_zip_open(struct scan_zip *z, const char *data, size_t size)
 	}
 	z->v = xcalloc(count ? count : 1, sizeof(*z->v));
 	while (z->n < count) {
-		if (!read_central(z, &pos, cd_end))
+		if (!read_central(z, &pos, cd_end)) {
+			scan_zip_free(z);
 			return "a damaged central directory entry";
+		}
 	}
 	return NULL;
 }
 
+static bool same_name(const struct scan_zip_member *a, const char *name, size_t len)
+{
+	return a->name_len == len && memcmp(a->name, name, len) == 0;
+}
+
+/* From the end: zipimport fills its table in directory order, so the last entry of a name wins. */
 long scan_zip_find(const struct scan_zip *z, const char *name)
 {
 	size_t len = strlen(name);
 
-	for (size_t i = 0; i < z->n; i++) {
-		if (z->v[i].name_len == len && memcmp(z->v[i].name, name, len) == 0)
+	for (size_t i = z->n; i-- > 0;) {
+		if (same_name(&z->v[i], name, len))
 			return (long)i;
 	}
 	return -1;
+}
+
+bool scan_zip_shadows(const struct scan_zip *z, size_t i)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (same_name(&z->v[j], z->v[i].name, z->v[i].name_len))
+			return true;
+	}
+	return false;
+}
+
+static int by_name(const void *pa, const void *pb)
+{
+	const struct scan_zip_member *a = *(const struct scan_zip_member *const *)pa;
+	const struct scan_zip_member *b = *(const struct scan_zip_member *const *)pb;
+	size_t len = a->name_len < b->name_len ? a->name_len : b->name_len;
+	int order = memcmp(a->name, b->name, len);
+
+	if (order != 0)
+		return order;
+	return a->name_len < b->name_len ? -1 : a->name_len > b->name_len;
+}
+
+/* Sorts pointers to the members by name, so equal names are neighbours: O(n log n). */
+long scan_zip_duplicate(const struct scan_zip *z)
+{
+	const struct scan_zip_member **sorted;
+	long found = -1;
+
+	if (z->n < 2)
+		return -1;
+	sorted = xcalloc(z->n, sizeof(*sorted));
+	for (size_t i = 0; i < z->n; i++)
+		sorted[i] = &z->v[i];
+	qsort(sorted, z->n, sizeof(*sorted), by_name);
+	for (size_t i = 1; i < z->n && found < 0; i++) {
+		if (by_name(&sorted[i - 1], &sorted[i]) == 0)
+			found = sorted[i] - z->v;
+	}
+	free(sorted);
+	return found;
 }
 
 /* Inflates a raw deflate stream of `csize` bytes into exactly `usize` bytes. */

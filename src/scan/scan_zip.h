@@ -40,12 +40,28 @@ struct scan_zip {
 /*
  * Reads the central directory of `data` (`size` bytes). Returns NULL, or a
  * static text saying why the archive cannot be read ("no end of central
- * directory record", "zip64 archive").
+ * directory record", "zip64 archive"). On failure nothing stays allocated,
+ * and scan_zip_free() may still be called.
  */
 const char *scan_zip_open(struct scan_zip *z, const char *data, size_t size);
 
-/* The index of the member named exactly `name`, or -1. */
+/*
+ * The index of the member named exactly `name`, or -1. When several entries
+ * share the name, the last one in the central directory: the one zipimport
+ * imports (its directory table is a dict filled in order, so a later entry
+ * replaces an earlier one; CPython 3.3 to 3.13 zipimport).
+ */
 long scan_zip_find(const struct scan_zip *z, const char *name);
+
+/* True when a member before `i` in the central directory has the same name. */
+bool scan_zip_shadows(const struct scan_zip *z, size_t i);
+
+/*
+ * The index of some member whose name another member also has, or -1.
+ * Two entries of one name let a reader that takes the first see other bytes
+ * than the ones zipimport runs, so a duplicate is suspect on its own.
+ */
+long scan_zip_duplicate(const struct scan_zip *z);
 
 /*
  * Appends member `i`'s bytes to `out` when its size is at most `cap`.

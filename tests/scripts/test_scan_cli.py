@@ -19,6 +19,8 @@ import stat
 import subprocess
 import sys
 import tempfile
+import warnings
+import zipfile
 
 FAILURES = []
 
@@ -906,6 +908,85 @@ def sourced_and_native(sitewatch, tmp):
           "a sitecustomize on a folder a path line adds names that line (got %s)" % why[:200])
 
 
+def write_zip(path, members, method=zipfile.ZIP_STORED):
+    """A zip of (name, text) pairs in this order; a repeated name gives two directory entries."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about a duplicate name, which is the point
+        with zipfile.ZipFile(path, "w", method) as z:
+            for name, text in members:
+                z.writestr(name, text)
+
+
+def zip_evasions(sitewatch, tmp):
+    """Zips a path line puts on sys.path, built so that scan and zipimport could disagree."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write_zip(os.path.join(root, "opt/dup.zip"),
+              [("sitecustomize.py", "# benign\n"), ("sitecustomize.py", "import os\nos.system('true')\n")])
+    write(os.path.join(site, "dup.pth"), "/opt/dup.zip\n")
+    write_zip(os.path.join(root, "opt/pp.zip"), [("usercustomize.py", "import os\nos.system('true')\n")])
+    write(os.path.join(root, "etc/environment"), "PYTHONPATH=/opt/pp.zip\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson"))
+    v, why = verdict_of(fs, "/opt/pp.zip/usercustomize.py", "usercustomize")
+    check(high(v) and "PYTHONPATH in /etc/environment:1" in why,
+          "a customize module in a zip that PYTHONPATH names is judged (got %s: %s)" % (v, why[:200]))
+    v, why = verdict_of(fs, "/opt/dup.zip/sitecustomize.py", "sitecustomize")
+    check(high(v) and "more than one entry named sitecustomize.py" in why,
+          "of two zip members with one name, the last (the one zipimport runs) is judged (got %s: %s)" % (v, why[:200]))
+    v, why = verdict_of(fs, os.path.join("/opt/v/lib/python3.11/site-packages/dup.pth"), "pth-path")
+    check(v in ("medium", "high", "critical") and "more than one entry named" in why,
+          "a path line adding a zip with a duplicate name is at least medium (got %s: %s)" % (v, why[:200]))
+
+
+def zip_imports(sitewatch, tmp):
+    """Imports are followed into a zip on sys.path: a zipped sitecustomize's own import, a package
+    and its submodule, a relative import inside it, a flat module, and a member too large to read."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    payload = "import os\nos.system('true')\n"
+    write_zip(os.path.join(root, "opt/imp.zip"),
+              [("sitecustomize.py", "import e_stage2\n"), ("e_stage2.py", payload),
+               ("f_mod/__init__.py", ""), ("f_mod/sub.py", payload),
+               ("r_mod/__init__.py", "from . import inner\n"), ("r_mod/inner.py", payload),
+               ("g_flat.py", payload), ("big_mod.py", "#" * 300000 + "\n")], zipfile.ZIP_DEFLATED)
+    write(os.path.join(site, "a.pth"), "/opt/imp.zip\n")
+    for name in ("f_mod.sub", "r_mod", "g_flat", "big_mod"):
+        write(os.path.join(site, name.split(".")[0] + ".pth"), "import %s\n" % name)
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson", "--max-file-size", "100000"))
+    v, why = verdict_of(fs, "/opt/imp.zip/sitecustomize.py", "sitecustomize")
+    check(high(v) and "imports e_stage2 from /opt/imp.zip/e_stage2.py" in why,
+          "a zipped sitecustomize's import is followed into the zip (got %s: %s)" % (v, why[:300]))
+    for name, member in (("f_mod", "f_mod/sub.py"), ("r_mod", "r_mod/inner.py"), ("g_flat", "g_flat.py")):
+        v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/%s.pth" % name, "pth")
+        check(high(v) and "/opt/imp.zip/" + member in why,
+              "a .pth import of %s is followed into the zip (got %s: %s)" % (member, v, why[:300]))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/big_mod.pth", "pth")
+    check(high(v) and "cannot be read from its zip archive" in why,
+          "a zipped module larger than --max-file-size is high, as unread (got %s: %s)" % (v, why[:300]))
+
+
+def native_import(sitewatch, tmp):
+    """A .pth import line whose module is an extension module: judged as a native sitecustomize."""
+    root = faults_root(tmp)
+    site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
+    write(os.path.join(site, "natx.cpython-311-x86_64-linux-gnu.so"),
+          b"\x7fELF\x02\x01\x01" + b"\0" * 64 + b"\0system\0PyInit_natx\0")
+    write(os.path.join(site, "naty.cpython-311-x86_64-linux-gnu.so"),
+          b"\x7fELF\x02\x01\x01" + b"\0" * 64 + b"\0PyInit_naty\0")
+    write(os.path.join(site, "natx.pth"), "import natx\n")
+    write(os.path.join(site, "naty.pth"), "import naty\n")
+    fs = findings_of(scan(sitewatch, "--root", root, "--format", "ndjson"))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/natx.pth", "pth")
+    check(high(v) and "links against system()" in why,
+          "a .pth import of an extension module linking system() is high (got %s: %s)" % (v, why[:300]))
+    v, why = verdict_of(fs, "/opt/v/lib/python3.11/site-packages/naty.pth", "pth")
+    check(v in ("medium", "high", "critical") and "native extension module" in why,
+          "a .pth import of any extension module is at least medium (got %s: %s)" % (v, why[:300]))
+    check(not why.rstrip().endswith(":") and ": ;" not in why,
+          "the import's reason ends in what was found, not an empty clause (got %s)" % why[-200:])
+
+
 def machine_scan(sitewatch):
     proc = scan(sitewatch, "--format", "json", timeout=300)
     check(proc.returncode in (0, 1), "a scan of this machine finishes (status %d, %s)" % (proc.returncode, proc.stderr[-300:]))
@@ -942,7 +1023,8 @@ def main():
         for name, step in (("cat", catalogue_and_imports), ("pass", venv_second_pass),
                            ("copy", shadowed_copy), ("shell", shell_parsing), ("opts", option_files_and_modes),
                            ("mods", module_hooks), ("allowmod", allow_and_baseline_modules),
-                           ("native", sourced_and_native)):
+                           ("native", sourced_and_native), ("zips", zip_evasions),
+                           ("natimport", native_import), ("zipimports", zip_imports)):
             step(sitewatch, os.path.join(tmp, name))
         machine_scan(sitewatch)
     finally:
