@@ -247,7 +247,7 @@ static bool feed_oldest(struct detect_pool *p, bool wait)
 	return true;
 }
 
-/* Hands the batch being filled to the workers, once it holds a document. */
+/* Hands the batch being filled to the workers, once it contains a document. */
 static void queue_batch(struct detect_pool *p)
 {
 	struct batch *b = &p->batches[p->queued % p->nbatches];
@@ -271,7 +271,7 @@ static struct batch *batch_for(struct detect_pool *p, size_t len)
 		queue_batch(p);
 		while (p->fed < p->queued && feed_oldest(p, false))
 			;
-		/* Every slot holds a queued batch: the oldest must be fed first. */
+		/* Every slot contains a queued batch, so the oldest must be fed first. */
 		if (p->queued - p->fed == p->nbatches)
 			feed_oldest(p, true);
 		b = &p->batches[p->queued % p->nbatches];

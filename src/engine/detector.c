@@ -788,7 +788,7 @@ static void evaluate_clause(const struct detector *d, struct detector_worker *w,
  * `samples_only`) over the event `json` whose fields w->ev contains, in
  * query order. The clause index rules out most clauses without
  * evaluating them, and without visiting them one by one. The detector's
- * own worker skips the queries that are done; another thread cannot read
+ * own worker skips the queries that are done. Another thread cannot read
  * that state, so its candidate keeps their hits until
  * detector_feed_judged() drops them.
  */
@@ -993,7 +993,7 @@ static bool read_timestamp(const struct detector *d, const struct detector_worke
 	return false;
 }
 
-/* Everything of a candidate but its input order, which only the feeding thread knows. */
+/* Fills everything of a candidate but its input order, which only the feeding thread has. */
 static void fill_candidate(const struct detector *d, const struct detector_worker *w,
 			   struct candidate *c, const char *json, size_t len, int64_t ts)
 {

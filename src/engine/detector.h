@@ -10,8 +10,8 @@
  * Finite inputs are fed with detector_feed() and released in order by
  * detector_flush(): they may arrive in any order. With a sort buffer
  * (opts.sort_buffer), the oldest held candidate is released as each new
- * one comes, so memory stays bounded and the results stay the same while
- * the input is in time order, or out of it by less than the buffer.
+ * one comes, so memory stays bounded. The results stay the same while the
+ * input is in time order, or out of it by less than the buffer.
  * Otherwise detector_order_broken() reports the break, and the caller
  * feeds the input again after detector_restart(). Sample queries take
  * events as they are fed, in input order, with or without a timestamp,
@@ -74,9 +74,10 @@ struct detector_options {
 	 */
 	bool input_complete;
 	/*
-	 * Evaluate every clause of every query for each event, without the
-	 * clause index's literal and category tests (clause_index.h); the
-	 * results are the same, this is slower and only for comparison.
+	 * Switch that turns off the clause index's literal and category tests
+	 * (clause_index.h), so every clause of every query is evaluated for
+	 * each event. The results are the same. It is slower and meant for
+	 * comparison.
 	 */
 	bool no_clause_index;
 	/* Join keys on these fields join on the instant (datefmt.h). */
@@ -177,9 +178,9 @@ bool detector_feed(struct detector *d, const char *json, size_t len,
 /*
  * Feeding from several threads. Evaluating a document (its field scan,
  * timestamp, time range, every clause and the candidate) only reads the
- * detector, so other threads may do it with a worker of their own while
- * the thread that feeds takes the outcomes in input order with
- * detector_feed_judged(); results and messages are those of
+ * detector, so other threads may do it, each with a worker of its own.
+ * The thread that feeds takes the outcomes in input order with
+ * detector_feed_judged(). Results and messages are those of
  * detector_feed() over the same documents.
  */
 enum detector_verdict {
@@ -228,12 +229,12 @@ bool detector_feed_judged(struct detector *d, const char *json, size_t len,
 void detector_flush(struct detector *d);
 
 /*
- * Streaming: moves the event clock to `now_ms` without an event. For a
- * live source whose later events cannot be older than `now_ms` (a sensor
- * that stamps each event with a clock that never goes back), so that on a
- * quiet stream the reorder window still releases what it holds and a
- * sequence waiting for a missing event is decided once its maxspan has
- * passed, instead of at the next event.
+ * Streaming: moves the event clock to `now_ms` without an event. Only for
+ * a live source whose later events cannot be older than `now_ms`, such as
+ * a sensor that stamps each event with a clock that never goes back. On a
+ * quiet stream, the reorder window then still releases its candidates,
+ * and a sequence waiting for a missing event is decided once its maxspan
+ * has passed instead of at the next event.
  */
 void detector_advance(struct detector *d, int64_t now_ms);
 

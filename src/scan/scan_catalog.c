@@ -400,8 +400,8 @@ enum scan_catalog_result scan_catalog_check(struct scan_ctx *ctx, struct scan_fi
 	if (strcmp(f->kind, "pth") == 0 && f->has_line && f->executes && f->text != NULL) {
 		r = check_line(ctx, f, data, len);
 		/*
-		 * A template names a module; it says nothing of what that module
-		 * does. One the module stage rated above low keeps its rating.
+		 * A template names a module, but not what that module does. A
+		 * module that the module stage rated above low keeps its rating.
 		 */
 		if (r == SCAN_CATALOG_BENIGN && f->module_suspect) {
 			scan_finding_reason(f, "a known template, not cleared: the module it imports is "

@@ -156,7 +156,7 @@ static bool cached_matches(struct scan_ctx *ctx, const struct scan_interp *in, c
 		 * Hash-based (flags 1 unchecked, 3 checked): an unchecked one is used
 		 * whatever the source contains, a checked one when its SipHash of the
 		 * source matches. Its code is judged with the source either way, and
-		 * the note tells which case applies.
+		 * the note names the case that applies.
 		 */
 		if (flags == 3)
 			*note = checked_hash(ctx, in, source_path, h + 8);

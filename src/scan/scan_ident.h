@@ -1,5 +1,5 @@
 /*
- * Python identifiers as the compiler sees them. CPython normalises every
+ * Python identifiers as the compiler reads them. CPython normalises every
  * identifier with NFKC while parsing (PEP 3131), so `ｓｙｓｔｅｍ`, `𝐬𝐲𝐬𝐭𝐞𝐦`
  * and `ſystem` all name `system`. Without a Unicode library, this maps the
  * compatibility characters that spell ASCII names: fullwidth forms, the

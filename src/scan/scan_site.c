@@ -1081,7 +1081,7 @@ static char *make_path(const char *site, const char *text, size_t len)
 
 /*
  * Two central-directory entries of one name: zipimport imports the last,
- * while a reader that takes the first sees other bytes. Python's zipfile
+ * while a reader that takes the first reads other bytes. Python's zipfile
  * warns when asked to write one ("Duplicate name"), so an archive that has
  * one is suspect on its own: at least medium.
  */

@@ -661,8 +661,8 @@ static bool line_cookie(const char *p, const char *e, char *name, size_t cap)
 /*
  * True when a PEP 263 coding cookie (first or second line) names anything
  * but UTF-8 or ASCII. The interpreter decodes the module with it, so the
- * code that runs is not the text a reader sees: UTF-7 hides letters in
- * +...- runs.
+ * code that runs differs from the text as a reader reads it. UTF-7, for
+ * one, hides letters in +...- runs.
  */
 static bool foreign_coding(const char *code, size_t len, char *name, size_t cap)
 {

@@ -58,10 +58,10 @@ const char *sensor_action_type(enum sensor_action action);
 void sensor_ecs_write(struct buf *out, const struct sensor_file_event *ev);
 
 /*
- * Appends the record of a queue overflow: an event of kind "metric",
+ * Appends the record of a queue overflow: an event of kind "metric" and
  * action "queue-overflow", with the count of overflows so far in
- * sitewatch.sensor.overflows, so that whoever reads the event stream sees
- * where events were lost. It has no category, so no file rule matches it.
+ * sitewatch.sensor.overflows. It marks in the event stream where events
+ * were lost. It has no category, so no file rule matches it.
  */
 void sensor_ecs_write_overflow(struct buf *out, int64_t timestamp_ms, const char *host_name,
 			       uint64_t overflows);

@@ -3,10 +3,12 @@
 Usage: test_cli.py SITEWATCH
 """
 import os
+import pty
 import re
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SITEWATCH = None
@@ -76,6 +78,41 @@ class Cli(unittest.TestCase):
         event = '{"@timestamp": "2024-05-01T10:00:00Z", "event": {"category": "file"}}\n'
         self.assertEqual(run("detect", "-q", "file where true", stdin=event).returncode, 1)
         self.assertEqual(run("detect", "-q", "process where true", stdin=event).returncode, 0)
+
+    def test_progress_line_counts_results(self):
+        # stderr on a terminal shows the progress line once a run has lasted a second. The
+        # input comes through a pipe in two halves, 1.3 s apart, so the line is drawn while
+        # the second half is read. Every event passes the first clause of a sequence that
+        # never completes: the line must count results (none), not those events.
+        def events(first, count):
+            return "".join('{"@timestamp": %d, "event": {"category": "process"}}\n'
+                           % ((first + i) * 1000) for i in range(count))
+
+        controller, terminal = pty.openpty()
+        query = "sequence [process where true] [file where true]"
+        p = subprocess.Popen([SITEWATCH, "detect", "-q", query, "--reorder-window", "0"],
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=terminal,
+                             text=True)
+        os.close(terminal)
+        p.stdin.write(events(0, 5000))
+        p.stdin.flush()
+        time.sleep(1.3)
+        p.stdin.write(events(5000, 5000))
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=60), 0)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(controller)
+        counts = [int(n) for n in re.findall(rb"(\d+) results", shown)]
+        self.assertTrue(counts, shown[:300])
+        self.assertEqual(max(counts), 0)
 
 
 if __name__ == "__main__":

@@ -505,8 +505,8 @@ class Watch(unittest.TestCase):
         self.assertEqual(self.actions_of(sensor, "x.pth")[2][1], b.pid)
 
     def test_missing_event_decided_on_a_quiet_stream(self):
-        # The sequence waits for a deletion that never comes; with no later file event,
-        # the sensor's clock must still close the 1 s window and print the match.
+        # The sequence waits for a deletion that never comes. No file event follows, so
+        # only the sensor's clock can close the 1 s window and print the match.
         f = self.folder("quiet")
         query = ('sequence with maxspan=1s [file where event.type == "creation" and '
                  'file.name == "lone.txt"] ![file where event.type == "deletion"]')
