@@ -477,7 +477,7 @@ static struct plan_prefilter *job_prefilter(const struct detect_job *job)
 
 static bool stdin_is_live(void);
 
-/* What the input had counted when it returned the document just read. */
+/* Copies the input's counts as they were when it returned the document just read. */
 static void input_counts(const struct input *in, struct detect_pool_counts *out)
 {
 	out->messages = input_messages(in);
@@ -767,9 +767,9 @@ static bool read_files(struct reading *rd, const struct detect_args *a)
 }
 
 /*
- * Reads the files again after they turned out not to be in time order:
- * prints where, once, drops what the first reading found and holds every
- * candidate until the end. Files that could not be opened are not tried
+ * Reads the files again after they turned out not to be in time order.
+ * It prints where, once, drops what the first reading found and keeps
+ * every candidate in memory until the end. Files that could not be opened are not tried
  * again, and the messages of the first reading are not repeated.
  */
 static bool read_again(struct reading *rd, struct detect_job *job, const struct detect_args *a)

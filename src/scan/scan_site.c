@@ -4,8 +4,8 @@
  * The order follows site.main(): the venv's site folders, the user site,
  * the venv's site folders again (site.venv() and site.addsitepackages()
  * both read them), then the system site folders. Within a folder, the
- * `*.pth` names in sorted order; within a file, the lines in order, until a
- * line raises (before 3.15) or ends the start-up. A line that calls
+ * `*.pth` names come in sorted order. Within a file, the lines come in
+ * order until a line raises (before 3.15) or ends the start-up. A line that calls
  * site.addsitedir() on a constant folder has that folder's .pth files read
  * at that point.
  */

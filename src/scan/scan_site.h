@@ -51,8 +51,8 @@ void scan_site_follow_module(struct scan_ctx *ctx, size_t interp, const struct s
  * Finding `f` (a .pth path line, or a PYTHONPATH setting) adds the file
  * `zip` to sys.path: zipimport reads it as a zip archive, whose modules
  * (sitecustomize among them) import from there. The customize stage reads
- * the members; an archive scan cannot read is a place it cannot see into,
- * so `f` is then at least high, and a name held twice makes it at least
+ * the members. An archive that scan cannot read hides what it contains, so
+ * `f` is then at least high. A member name found twice makes it at least
  * medium.
  */
 void scan_site_zip_on_path(struct scan_ctx *ctx, struct scan_finding *f, const char *zip);

@@ -65,8 +65,8 @@ void sensor_paths_init(struct sensor_paths *p);
 
 /*
  * Registers the filesystem that contains `folder`, which should be the mount
- * point of a mount of the filesystem's root ("/"); `partial` says it is
- * not. Returns false with errno set when the folder cannot be opened or
+ * point of a mount of the filesystem's root ("/"); `partial` is true when
+ * it is not. Returns false with errno set when the folder cannot be opened or
  * its fsid read. A filesystem registered twice keeps its first folder.
  */
 bool sensor_paths_add_fs(struct sensor_paths *p, const char *folder, bool partial);

@@ -228,9 +228,9 @@ def write_keys(path, keys):
 
 def peak_kb(binary, args, folder):
     """
-    Peak resident memory of one run, in KB: from /usr/bin/time when it is installed, else from
-    wait4(), whose figure also counts this Python process as it was when forked (so the memory
-    check runs first, before this process keeps any output).
+    Returns the peak resident memory of one run, in KB, from /usr/bin/time when it is installed.
+    Otherwise it comes from wait4(), whose figure also counts this Python process as it was when
+    forked. That is why the memory check runs first, before this process keeps any output.
     """
     if os.path.exists("/usr/bin/time"):
         report = folder / "time.txt"

@@ -572,9 +572,10 @@ def faults_root(tmp):
 
 
 def catalogue_and_imports(sitewatch, tmp):
-    """A template never clears the module it imports; imports are followed past one level;
-    every os.spawn/exec/posix_spawn name is a primitive; fullwidth names are read as Python reads
-    them; site.addsitedir() folders are scanned; a .pth past --max-pth-lines is at least high."""
+    """Checks the module-related verdicts. A template never clears the module it imports.
+    Imports are followed past one level. Every os.spawn/exec/posix_spawn name is a primitive.
+    Fullwidth names are read as Python reads them. site.addsitedir() folders are scanned. A .pth
+    past --max-pth-lines is at least high."""
     root = faults_root(tmp)
     site = os.path.join(root, "opt/v/lib/python3.11/site-packages")
     v = "/opt/v/lib/python3.11/site-packages/"
@@ -864,8 +865,9 @@ def allow_and_baseline_modules(sitewatch, tmp):
 
 
 def sourced_and_native(sitewatch, tmp):
-    """PYTHONSTARTUP in a file .bashrc sources, or through eval of constant strings; a native
-    sitecustomize; primitives reached through other names; a sitecustomize a path line adds."""
+    """Checks four cases: PYTHONSTARTUP in a file that .bashrc sources or set through eval of
+    constant strings, a native sitecustomize, primitives reached through other names, and a
+    sitecustomize in a folder that a path line adds."""
     root = faults_root(tmp)
     home = os.path.join(root, "home/alice")
     write(os.path.join(home, ".bashrc"), "if true; then\n  . ~/.config/py.sh\nfi\n")

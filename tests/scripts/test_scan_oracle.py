@@ -243,9 +243,9 @@ def cached_scenario(tmp):
 
 
 def import_hooks_scenario(tmp):
-    """A module an earlier .pth imports appends a folder to sys.path, so a later line's import of a
-    module that no site folder holds succeeds and the line after it runs; a sitecustomize inside a
-    zip archive that a path line adds runs through zipimport."""
+    """A module that an earlier .pth imports appends a folder to sys.path. So a later line's
+    import of a module that no site folder contains succeeds, and the line after it runs. A
+    sitecustomize inside a zip archive that a path line adds runs through zipimport."""
     import zipfile
     s = Scenario("import hooks and zips", tmp)
     hidden = os.path.join(tmp, "hidden_path")
